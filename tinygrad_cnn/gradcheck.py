@@ -1,0 +1,223 @@
+"""Numerical gradient checks with PyTorch's signatures: ``gradcheck`` and ``gradgradcheck``.
+
+The numerical Jacobian comes from central differences (f(x + ε) − f(x − ε)) / 2ε in float64,
+one input element at a time; the analytic one from one backward pass per output element.
+``docs/gradcheck.md`` explains the error terms and the tolerances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .autograd import grad as autograd_grad
+from .tensor import Tensor
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_jacobian", "analytical_jacobian"]
+
+
+class GradcheckError(RuntimeError):
+    """A Jacobian mismatch (PyTorch raises ``GradcheckError``, a ``RuntimeError``, too)."""
+
+
+def _as_tuple(x: Any) -> tuple[Any, ...]:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _outputs(func: Callable, inputs: Sequence[Any]) -> tuple[Tensor, ...]:
+    outs = _as_tuple(func(*inputs))
+    return tuple(o for o in outs if isinstance(o, Tensor))
+
+
+def _differentiable(inputs: Sequence[Any]) -> list[int]:
+    return [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+
+
+def promote_inputs(inputs: Sequence[Any]) -> tuple[list[Any], bool]:
+    """float64 copies of float inputs (leaves with the same ``requires_grad``); True if any was promoted."""
+    promoted = False
+    out: list[Any] = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x.dtype.kind == "f":
+            if x.dtype != np.float64:
+                promoted = True
+            out.append(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad))
+        else:
+            out.append(x)
+    return out, promoted
+
+
+def numerical_jacobian(func: Callable, inputs: Sequence[Any], eps: float = 1e-6, wrt: Sequence[int] | None = None) -> list[list[np.ndarray]]:
+    """J[i][o] of shape (outputs[o].size, inputs[i].size) by central differences."""
+    wrt = _differentiable(inputs) if wrt is None else list(wrt)
+    # Not under no_grad: func may itself differentiate (gradgradcheck's first derivative).
+    base = _outputs(func, inputs)
+    jac: list[list[np.ndarray]] = []
+    for i in wrt:
+        x = inputs[i]
+        flat = x.data.reshape(-1)  # a view: perturb in place, restore afterwards
+        cols = [np.zeros((o.data.size, flat.size)) for o in base]
+        for j in range(flat.size):
+            orig = flat[j]
+            flat[j] = orig + eps
+            plus = _outputs(func, inputs)
+            flat[j] = orig - eps
+            minus = _outputs(func, inputs)
+            flat[j] = orig
+            for o, (p, m) in enumerate(zip(plus, minus)):
+                cols[o][:, j] = (p.data.astype(np.float64) - m.data.astype(np.float64)).reshape(-1) / (2 * eps)
+        jac.append(cols)
+    return jac
+
+
+def analytical_jacobian(func: Callable, inputs: Sequence[Any], wrt: Sequence[int] | None = None) -> list[list[np.ndarray]]:
+    """J[i][o] from backward passes: row k is the gradient of output element k."""
+    wrt = _differentiable(inputs) if wrt is None else list(wrt)
+    outs = _outputs(func, inputs)
+    targets = [inputs[i] for i in wrt]
+    jac = [[np.zeros((o.data.size, inputs[i].data.size)) for o in outs] for i in wrt]
+    for o, out in enumerate(outs):
+        if not out.requires_grad:
+            continue
+        for k in range(out.data.size):
+            seed = np.zeros(out.shape, dtype=out.dtype)
+            seed.reshape(-1)[k] = 1
+            grads = autograd_grad(out, targets, Tensor(seed), retain_graph=True, allow_unused=True)
+            for n, g in enumerate(grads):
+                if g is not None:
+                    jac[n][o][k, :] = g.data.reshape(-1)
+    return jac
+
+
+@dataclass
+class Mismatch:
+    input_index: int
+    output_index: int
+    output_element: tuple[int, ...]
+    input_element: tuple[int, ...]
+    analytical: float
+    numerical: float
+
+    def describe(self, order: str = "") -> str:
+        return (
+            f"{order}Jacobian mismatch for output {self.output_index} with respect to input {self.input_index}: "
+            f"worst element d(output{list(self.output_element)})/d(input{list(self.input_element)}): "
+            f"analytical {self.analytical:.10g}, numerical {self.numerical:.10g} "
+            f"(difference {abs(self.analytical - self.numerical):.3g})"
+        )
+
+
+def compare_jacobians(
+    numerical: list[list[np.ndarray]],
+    analytical: list[list[np.ndarray]],
+    inputs: Sequence[Any],
+    outputs: Sequence[Tensor],
+    wrt: Sequence[int],
+    atol: float,
+    rtol: float,
+) -> Mismatch | None:
+    """The worst out-of-tolerance element over all (input, output) pairs, or None."""
+    worst: tuple[float, Mismatch] | None = None
+    for n, i in enumerate(wrt):
+        for o, out in enumerate(outputs):
+            num, ana = numerical[n][o], analytical[n][o]
+            excess = np.abs(ana - num) - (atol + rtol * np.abs(num))
+            if excess.size == 0 or (np.all(np.isfinite(excess)) and not (excess > 0).any()):
+                continue
+            excess = np.where(np.isfinite(excess), excess, np.inf)
+            k, j = np.unravel_index(int(np.argmax(excess)), excess.shape)
+            m = Mismatch(
+                i,
+                o,
+                tuple(int(v) for v in np.unravel_index(k, out.shape)) if out.shape else (),
+                tuple(int(v) for v in np.unravel_index(j, inputs[i].shape)) if inputs[i].shape else (),
+                float(ana[k, j]),
+                float(num[k, j]),
+            )
+            if worst is None or excess[k, j] > worst[0]:
+                worst = (float(excess[k, j]), m)
+    return None if worst is None else worst[1]
+
+
+def gradcheck(
+    func: Callable[..., Any],
+    inputs: Any,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Compare backward's Jacobian with central differences for every input that requires grad.
+
+    Float inputs are checked in float64 (copies), whatever their dtype. On a mismatch, raise a
+    ``GradcheckError`` naming the input, the output, the worst element and both values (or
+    return False when ``raise_exception=False``).
+    """
+    inputs, _ = promote_inputs(_as_tuple(inputs))
+    wrt = _differentiable(inputs)
+    if not wrt:
+        raise ValueError("gradcheck: expected at least one input tensor with requires_grad=True")
+    outputs = _outputs(func, inputs)
+    if not outputs:
+        raise ValueError("gradcheck: func returned no tensors")
+    num = numerical_jacobian(func, inputs, eps, wrt)
+    ana = analytical_jacobian(func, inputs, wrt)
+    bad = compare_jacobians(num, ana, inputs, outputs, wrt, atol, rtol)
+    if bad is None:
+        return True
+    if raise_exception:
+        raise GradcheckError(bad.describe())
+    return False
+
+
+def gradgradcheck(
+    func: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check second derivatives: gradcheck of (inputs, v) ↦ vᵀ ∂func/∂inputs built with create_graph.
+
+    ``grad_outputs`` (the v) defaults to fixed random tensors; they are differentiated too.
+    """
+    inputs, _ = promote_inputs(_as_tuple(inputs))
+    wrt = _differentiable(inputs)
+    if not wrt:
+        raise ValueError("gradgradcheck: expected at least one input tensor with requires_grad=True")
+    outputs = _outputs(func, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outputs]
+    else:
+        grad_outputs, _ = promote_inputs(_as_tuple(grad_outputs))
+        grad_outputs = [Tensor(g.data, requires_grad=True) if isinstance(g, Tensor) else Tensor(np.asarray(g, dtype=np.float64), requires_grad=True) for g in grad_outputs]
+    n_in = len(inputs)
+
+    def first_derivative(*args: Any) -> tuple[Tensor, ...]:
+        xs, vs = args[:n_in], args[n_in:]
+        outs = _outputs(func, xs)
+        pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+        targets = [xs[i] for i in wrt]
+        if not pairs:
+            return tuple(Tensor(np.zeros(t.shape)) for t in targets)
+        grads = autograd_grad([p[0] for p in pairs], targets, [p[1] for p in pairs], create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else Tensor(np.zeros(t.shape)) for g, t in zip(grads, targets))
+
+    try:
+        return gradcheck(
+            first_derivative,
+            tuple(inputs) + tuple(grad_outputs),
+            eps=eps,
+            atol=atol,
+            rtol=rtol,
+            raise_exception=raise_exception,
+        )
+    except GradcheckError as exc:
+        raise GradcheckError(f"gradgradcheck: second-order {exc} (inputs {n_in} and up are the grad_outputs)") from None

@@ -1,0 +1,1 @@
+"""The built-in differentiable ops, one module per family (each op a ``Function``)."""

@@ -1,0 +1,388 @@
+"""Element-wise ops with NumPy broadcasting.
+
+Each backward states the local derivative with Tensor ops, then ``sum_to_size`` undoes the
+broadcast (a dimension that was stretched in forward receives the sum of its copies' gradients).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+def check_broadcast(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """The broadcast shape, or a ValueError that names both shapes."""
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        raise ValueError(
+            f"{op}: shapes {a} and {b} cannot be broadcast together "
+            "(trailing dimensions must be equal, or one of them 1)"
+        ) from None
+
+
+def as_tensor(x: Any, like: Tensor) -> Tensor:
+    """A Python/NumPy number or array as a constant Tensor in ``like``'s dtype (NEP 50 style)."""
+    if isinstance(x, Tensor):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind in "biu" or (arr.ndim == 0 and not isinstance(x, (np.ndarray, np.generic))):
+        arr = arr.astype(like.dtype if like.dtype.kind in "fc" else np.result_type(arr, like.dtype))
+    return Tensor._make(arr, None, False)
+
+
+def binary(fn: type[Function], a: Any, b: Any) -> Tensor:
+    """Apply a broadcasting binary op after turning numbers into tensors and checking shapes."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{fn.op_name()}: expected at least one Tensor")
+    a = as_tensor(a, b) if not isinstance(a, Tensor) else a
+    b = as_tensor(b, a) if not isinstance(b, Tensor) else b
+    check_broadcast(fn.op_name(), a.shape, b.shape)
+    return fn.apply(a, b)
+
+
+class Add(Function):
+    name = "add"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx._shapes = (a.shape, b.shape)
+        return a.data + b.data
+
+    @staticmethod
+    def backward(ctx, g):
+        sa, sb = ctx._shapes
+        return g.sum_to_size(sa), g.sum_to_size(sb)
+
+
+class Sub(Function):
+    name = "sub"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx._shapes = (a.shape, b.shape)
+        return a.data - b.data
+
+    @staticmethod
+    def backward(ctx, g):
+        sa, sb = ctx._shapes
+        return g.sum_to_size(sa), (-g).sum_to_size(sb)
+
+
+class Mul(Function):
+    """d(a·b) = b da + a db."""
+
+    name = "mul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.data * b.data
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = (g * b).sum_to_size(a.shape) if ctx.needs_input_grad[0] else None
+        gb = (g * a).sum_to_size(b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    """d(a/b) = da/b − a db/b²."""
+
+    name = "div"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.data / b.data
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = (g / b).sum_to_size(a.shape) if ctx.needs_input_grad[0] else None
+        gb = (-g * a / (b * b)).sum_to_size(b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class PowScalar(Function):
+    """d(aᵖ) = p aᵖ⁻¹ da, for a constant exponent p."""
+
+    name = "pow"
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.exponent = exponent
+        ctx.save_for_backward(a)
+        return np.power(a.data, exponent).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        p = ctx.exponent
+        if p == 0:
+            return g * 0.0, None
+        local = a * p if p == 2 else (a ** (p - 1)) * p
+        return g * local, None
+
+
+class Pow(Function):
+    """d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln(a) db (the db term taken as 0 where a = 0 and b ≥ 0, as PyTorch)."""
+
+    name = "pow"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.power(a.data, b.data)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = (g * b * a ** (b - 1)).sum_to_size(a.shape)
+        if ctx.needs_input_grad[1]:
+            keep = Tensor._make(~((a.data == 0) & (b.data >= 0)), None, False)
+            safe_a = where(keep, a, 1.0)
+            gb = (g * out * safe_a.log() * keep).sum_to_size(b.shape)
+        return ga, gb
+
+
+def power(a: Any, b: Any) -> Tensor:
+    if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
+        return PowScalar.apply(a, float(b) if not isinstance(b, (int, np.integer)) else int(b))
+    return binary(Pow, a, b)
+
+
+class Neg(Function):
+    name = "neg"
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a.data
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Function):
+    """d eᵃ = eᵃ da (the output is saved, not recomputed)."""
+
+    name = "exp"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a.data)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    name = "log"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / a
+
+
+class Sqrt(Function):
+    name = "sqrt"
+
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(a.data)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (out * 2.0)
+
+
+class Abs(Function):
+    """d|a| = sign(a) da (0 at a = 0, as PyTorch)."""
+
+    name = "abs"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a.sign()
+
+
+class Sigmoid(Function):
+    """σ' = σ(1 − σ); the forward is SciPy's ``expit``, which never overflows."""
+
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = special.expit(a.data)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1.0 - out)
+
+
+class ReLU(Function):
+    """relu' = 1 where the output is positive, else 0 (0 at the kink, as PyTorch)."""
+
+    name = "relu"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a.data, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * Tensor._make((out.data > 0).astype(g.dtype), None, False)
+
+
+class Tanh(Function):
+    """tanh' = 1 − tanh²."""
+
+    name = "tanh"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a.data)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1.0 - out * out)
+
+
+class Clamp(Function):
+    """The gradient passes where the input lies inside [min, max] (bounds included, as PyTorch)."""
+
+    name = "clamp"
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.min, ctx.max = lo, hi
+        inside = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            inside &= a.data >= lo
+        if hi is not None:
+            inside &= a.data <= hi
+        ctx.save_for_backward(inside)
+        return np.clip(a.data, lo, hi).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (inside,) = ctx.saved_tensors
+        return g * inside.to(g.dtype), None, None
+
+
+class Maximum(Function):
+    """The gradient goes to the larger input, half to each where they tie (as ``torch.maximum``)."""
+
+    name = "maximum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx._shapes = (a.shape, b.shape)
+        wa = (a.data > b.data) + 0.5 * (a.data == b.data)
+        ctx.save_for_backward(wa.astype(np.result_type(a.dtype, b.dtype)))
+        return np.maximum(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (wa,) = ctx.saved_tensors
+        sa, sb = ctx._shapes
+        return (g * wa).sum_to_size(sa), (g * (1.0 - wa)).sum_to_size(sb)
+
+
+class Where(Function):
+    name = "where"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx._shapes = (a.shape, b.shape)
+        ctx.save_for_backward(cond)
+        return np.where(cond.data, a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        sa, sb = ctx._shapes
+        keep = cond.to(g.dtype)
+        return None, (g * keep).sum_to_size(sa), (g * (1.0 - keep)).sum_to_size(sb)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    cond_t = cond if isinstance(cond, Tensor) else Tensor._make(np.asarray(cond, dtype=bool), None, False)
+    cond_t = Tensor._make(cond_t.data.astype(bool, copy=False), None, False)
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    if like is None:
+        raise TypeError("where: expected input or other to be a Tensor")
+    a = as_tensor(a, like)
+    b = as_tensor(b, like)
+    check_broadcast("where", np.broadcast_shapes(a.shape, b.shape) if a.shape != b.shape else a.shape, cond_t.shape)
+    check_broadcast("where", a.shape, b.shape)
+    return Where.apply(cond_t, a, b)
+
+
+class Cast(Function):
+    """A dtype change; the gradient is cast back to the input's dtype."""
+
+    name = "to"
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.dtype = np.dtype(dtype)
+        ctx._in_dtype = a.dtype
+        return a.data.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx._in_dtype), None
+
+
+class Clone(Function):
+    name = "clone"
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.data.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g

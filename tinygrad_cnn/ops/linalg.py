@@ -1,0 +1,63 @@
+"""Matrix product with NumPy's ``matmul`` rules (1-D, 2-D, batched with broadcasting).
+
+For C = A·B: ∂L/∂A = ∂L/∂C · Bᵀ and ∂L/∂B = Aᵀ · ∂L/∂C, summed over broadcast batch dimensions.
+A 1-D operand is treated as a row (left) or column (right) vector and squeezed back afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from .elementwise import as_tensor
+
+
+class MatMul(Function):
+    name = "matmul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.asarray(np.matmul(a.data, b.data))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        # Promote 1-D operands to matrices so one rule covers every case.
+        a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
+        b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
+        g_shape = list(g.shape)
+        if a.ndim == 1:
+            g_shape.insert(len(g_shape) - (0 if b.ndim == 1 else 1), 1)
+        if b.ndim == 1:
+            g_shape.append(1)
+        g2 = g.reshape(tuple(g_shape))
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = (g2 @ b2.transpose(-1, -2)).sum_to_size(a2.shape).reshape(a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = (a2.transpose(-1, -2) @ g2).sum_to_size(b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    a = as_tensor(a, b) if not isinstance(a, Tensor) else a
+    b = as_tensor(b, a) if not isinstance(b, Tensor) else b
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied: the inner dimensions "
+            f"differ ({k_a} vs {k_b})"
+        )
+    batch_a, batch_b = a.shape[:-2], b.shape[:-2]
+    try:
+        np.broadcast_shapes(batch_a, batch_b)
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions {batch_a} and {batch_b} (of {a.shape} @ {b.shape}) cannot be broadcast") from None
+    return MatMul.apply(a, b)
