@@ -15,13 +15,15 @@ constant), what ``save_for_backward`` saved, and the op's attributes (stride, pa
 
 from __future__ import annotations
 
+import gc
 import heapq
-import os
 import itertools
+import os
 import threading
 import traceback
 import weakref
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +64,14 @@ class _GradModeGuard:
 
     _value: bool
 
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)  # bare ``@no_grad`` without parentheses, as PyTorch allows
+
+    def __init__(self, orig_func: Callable | None = None) -> None:
+        pass
+
     def __enter__(self) -> None:
         self._prev = _mode.enabled
         _mode.enabled = self._value
@@ -94,6 +104,9 @@ class enable_grad(_GradModeGuard):  # noqa: N801 - PyTorch's name
 
 class set_grad_enabled(_GradModeGuard):  # noqa: N801 - PyTorch's name
     """Switch recording on or off: ``with set_grad_enabled(False): ...``."""
+
+    def __new__(cls, mode: bool) -> Any:
+        return object.__new__(cls)
 
     def __init__(self, mode: bool) -> None:
         self._value = bool(mode)
@@ -149,6 +162,9 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
         return wrapper
 
 
+#: the Tensor class; tensor.py sets it once the class exists (the two modules need each other)
+_Tensor: Any = None
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -189,17 +205,19 @@ class Node:
     show them. Everything the engine needs lives in underscore attributes.
     """
 
+    # Rarely-set fields default at class level: an op's node is created on every call (hot path).
+    _released = False
+    _retained: weakref.ref | None = None
+    _stack: list[traceback.FrameSummary] | None = None
+    _label: str | None = None  # a name the user (or a Module) gave the output
+    _hooks: list[Callable] | tuple = ()  # becomes a list on the first register_hook
+    _grad_of: list[Any] | tuple = ()  # set by the engine on gradient graphs: ∂L/∂(these)
+    _inputs: tuple[Any, ...] = ()
+
     def __init__(self, fn: type[Function]) -> None:
         self._fn = fn
-        self._inputs: tuple[Any, ...] = ()
         self._saved: list[Any] | None = []
-        self._released = False
         self._seq = next(_sequence)
-        self._hooks: list[Callable] = []
-        self._retained: weakref.ref | None = None
-        self._stack: list[traceback.FrameSummary] | None = None
-        self._label: str | None = None  # a name the user (or a Module) gave the output
-        self._grad_of: list[Any] = []  # set by the engine on gradient graphs: ∂L/∂(these)
         self.needs_input_grad: tuple[bool, ...] = ()
 
     # -- what users write in forward/backward
@@ -209,7 +227,7 @@ class Node:
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        from .tensor import Tensor
+        Tensor = _Tensor
 
         if self._saved is None:
             raise RuntimeError(
@@ -278,6 +296,8 @@ class Node:
         return self._grad_of
 
     def register_hook(self, fn: Callable) -> _HookHandle:
+        if not isinstance(self._hooks, list):
+            self._hooks = []
         self._hooks.append(fn)
         return _HookHandle(self._hooks, fn)
 
@@ -327,43 +347,52 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        from .tensor import Tensor
+        """Run ``forward`` (unrecorded) and, if any input requires grad, link the output to a new node.
 
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        requires_grad = _mode.enabled and any(t.requires_grad for t in tensors)
+        This is on every op's path, forward and backward, so it avoids every avoidable call.
+        """
+        tensor_cls = _Tensor
+        mode = _mode
+        enabled = mode.enabled
+        needs = tuple([isinstance(a, tensor_cls) and a._requires_grad for a in args])
+        requires_grad = enabled and True in needs
         ctx = Node(cls)
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        if _mode.anomaly:
+        ctx.needs_input_grad = needs
+        if mode.anomaly:
             ctx._stack = traceback.extract_stack()[:-1]
-        with no_grad():
+        mode.enabled = False
+        try:
             out = cls.forward(ctx, *args, **kwargs)
-        if isinstance(out, Tensor):
+        finally:
+            mode.enabled = enabled
+        if isinstance(out, tensor_cls):
             data = out.data
-        elif isinstance(out, (np.ndarray, np.generic)):
+        elif isinstance(out, np.ndarray):
+            data = out
+        elif isinstance(out, np.generic):
             data = np.asarray(out)
         else:
             raise TypeError(
                 f"{cls.op_name()}.forward must return a Tensor or a NumPy array, got {type(out).__name__}"
             )
-        if _mode.anomaly:
+        if mode.anomaly:
             _check_finite(data, "forward output", ctx)
         if not requires_grad:
-            return Tensor._make(data, None, False)
+            return tensor_cls._make(data, None, False)
         if data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"{cls.op_name()}: an op whose inputs require grad returned a {data.dtype} result; "
                 "only floating-point outputs can carry gradients"
             )
-        ctx._inputs = tuple(
-            (a.grad_fn if a.grad_fn is not None else a) if isinstance(a, Tensor) else a for a in args
-        )
+        ctx._inputs = tuple([(a.grad_fn or a) if isinstance(a, tensor_cls) else a for a in args])
         # A saved tensor that is the output itself is stored as data only: no cycle node <-> output.
-        saved = ctx._saved or []
-        for i, item in enumerate(saved):
-            if item is out or item is data:
-                saved[i] = _SavedOutput(data, True)
+        saved = ctx._saved
+        if saved:
+            for i, item in enumerate(saved):
+                if item is out or item is data:
+                    saved[i] = _SavedOutput(data, True)
         ctx._out_shape, ctx._out_dtype = data.shape, data.dtype
-        return Tensor._make(data, ctx, True)
+        return tensor_cls._make(data, ctx, True)
 
 
 # --------------------------------------------------------------------------- the backward pass
@@ -393,22 +422,20 @@ def _accumulate(total: Any, g: Any) -> Any:
     return g if total is None else total + g
 
 
-def _fit_grad(g: Any, like: Any, fn_name: str, index: int) -> Any:
+def _fit_grad(g: Any, shape: tuple[int, ...], dtype: np.dtype, fn_name: str, index: int) -> Any:
     """Check a returned gradient against its input: shape (summing broadcast dims) and dtype."""
-    from .tensor import Tensor
-
-    if not isinstance(g, Tensor):
-        g = Tensor(np.asarray(g, dtype=like.dtype))
-    if g.shape != like.shape:
-        if _broadcastable_to(like.shape, g.shape):
-            g = g.sum_to_size(like.shape)
+    if not isinstance(g, _Tensor):
+        g = _Tensor._make(np.asarray(g, dtype=dtype), None, False)
+    if g.data.shape != shape:
+        if _broadcastable_to(shape, g.data.shape):
+            g = g.sum_to_size(shape)
         else:
             raise RuntimeError(
                 f"{fn_name}.backward returned a gradient of shape {g.shape} for input {index}, "
-                f"which has shape {like.shape}"
+                f"which has shape {shape}"
             )
-    if g.dtype != like.dtype:
-        g = g.to(like.dtype)
+    if g.data.dtype != dtype:
+        g = g.to(dtype)
     return g
 
 
@@ -430,10 +457,8 @@ def _run_backward(
 ) -> list[Any] | None:
     """The engine. ``roots`` are Tensors; ``capture`` (for ``grad()``) lists tensors whose
     gradients are returned instead of accumulated into ``.grad``."""
-    from .tensor import Tensor
-
     leaf_grads: dict[int, Any] = {}
-    leaf_tensors: dict[int, Tensor] = {}
+    leaf_tensors: dict[int, Any] = {}
     node_grads: dict[Node, Any] = {}
     root_nodes = []
     for t, g in zip(roots, grads):
@@ -445,7 +470,29 @@ def _run_backward(
         node_grads[t.grad_fn] = _accumulate(node_grads.get(t.grad_fn), g)
         root_nodes.append(t.grad_fn)
 
-    capture_nodes = {}
+    # The walk allocates many short-lived objects and creates no reference cycles: pausing the
+    # cyclic collector for its duration saves its repeated scans of the (large) live graph.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _walk(root_nodes, node_grads, leaf_grads, leaf_tensors, retain_graph, create_graph, capture)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _walk(
+    root_nodes: list[Node],
+    node_grads: dict[Node, Any],
+    leaf_grads: dict[int, Any],
+    leaf_tensors: dict[int, Any],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: Sequence[Any] | None,
+) -> list[Any] | None:
+    """Run every reachable node's backward once, newest first, once all its consumers are done."""
+    Tensor = _Tensor
+    capture_nodes: dict[Node, list[int]] = {}
     if capture is not None:
         for i, t in enumerate(capture):
             if t.grad_fn is not None:
@@ -478,7 +525,7 @@ def _run_backward(
                     node.release()
             else:
                 in_grads = [None] * len(node._inputs)
-            for index, (child, cg) in enumerate(zip(node._inputs, in_grads)):
+            for child, cg in zip(node._inputs, in_grads):
                 if isinstance(child, Node):
                     if cg is not None:
                         node_grads[child] = _accumulate(node_grads.get(child), cg)
@@ -492,7 +539,15 @@ def _run_backward(
         if capture is not None:
             for i, t in enumerate(capture):
                 if t.grad_fn is None:
-                    captured[i] = leaf_grads.get(id(t))
+                    g = leaf_grads.get(id(t))
+                    if g is not None:
+                        for hook in t._hooks:  # as PyTorch: a tensor's hooks see the gradient grad() returns
+                            new = hook(g)
+                            if new is not None:
+                                g = new
+                        if create_graph:
+                            _tag(g, t)
+                    captured[i] = g
             return captured
 
         for key, g in leaf_grads.items():
@@ -507,6 +562,9 @@ def _run_backward(
             elif leaf.grad is None:
                 # A copy: the incoming array may be shared (a pass-through add, the user's seed).
                 leaf.grad = Tensor._make(np.array(g.data, copy=True), None, False)
+            elif leaf.grad.grad_fn is not None or leaf.grad.shape != g.shape:
+                # a differentiable .grad from an earlier create_graph pass: keep its graph intact
+                leaf.grad = leaf.grad.detach() + g.detach()
             else:
                 leaf.grad.data[...] += g.data  # accumulate in place, as PyTorch
     return None
@@ -515,44 +573,45 @@ def _run_backward(
 def _tag(g: Any, target: Any) -> None:
     """Record, on the node that produced gradient ``g``, what ``g`` is the gradient of."""
     if g.grad_fn is not None:
-        g.grad_fn._grad_of.append(target)
-    g._grad_of.append(target)
+        g.grad_fn._grad_of = [*g.grad_fn._grad_of, target]
+    g._grad_of = [*g._grad_of, target]
 
 
 def _call_backward(node: Node, g: Any) -> list[Any]:
-    from .tensor import Tensor
-
     fn = node._fn
-    result = fn.backward(node, g)
+    if _mode.anomaly:  # check this node's gradients below, naming it, not the ops its backward uses
+        _mode.anomaly = False
+        try:
+            result = fn.backward(node, g)
+        finally:
+            _mode.anomaly = True
+    else:
+        result = fn.backward(node, g)
     if not isinstance(result, tuple):
         result = (result,) if not isinstance(result, list) else tuple(result)
-    n_in = len(node._inputs)
-    if len(result) != n_in:
+    inputs = node._inputs
+    if len(result) != len(inputs):
         raise RuntimeError(
             f"{fn.op_name()}.backward returned {len(result)} gradient(s), but forward received "
-            f"{n_in} input(s): return one gradient per input (None where there is none)"
+            f"{len(inputs)} input(s): return one gradient per input (None where there is none)"
         )
+    needs = node.needs_input_grad
     out: list[Any] = []
-    for i, (child, cg) in enumerate(zip(node._inputs, result)):
-        wants = node.needs_input_grad[i] if i < len(node.needs_input_grad) else False
-        if cg is None or not wants:
+    for i, cg in enumerate(result):
+        if cg is None or not needs[i]:
             out.append(None)
             continue
-        like = child if isinstance(child, Tensor) else _NodeOutputMeta(child)
-        cg = _fit_grad(cg, like, fn.op_name(), i)
+        child = inputs[i]
+        if isinstance(child, Node):
+            shape, dtype = child._out_shape, child._out_dtype
+        else:
+            shape, dtype = child.data.shape, child.data.dtype
+        if not isinstance(cg, _Tensor) or cg.data.shape != shape or cg.data.dtype != dtype:
+            cg = _fit_grad(cg, shape, dtype, fn.op_name(), i)
         if _mode.anomaly:
             _check_finite(cg.data, f"gradient for input {i}", node)
         out.append(cg)
     return out
-
-
-class _NodeOutputMeta:
-    """Shape and dtype of a node's output, which the node does not keep as a tensor."""
-
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, node: Node) -> None:
-        self.shape, self.dtype = node._out_shape, node._out_dtype
 
 
 def _as_list(x: Any) -> list[Any]:

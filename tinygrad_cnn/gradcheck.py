@@ -7,8 +7,9 @@ one input element at a time; the analytic one from one backward pass per output 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,9 @@ def promote_inputs(inputs: Sequence[Any]) -> tuple[list[Any], bool]:
     return out, promoted
 
 
-def numerical_jacobian(func: Callable, inputs: Sequence[Any], eps: float = 1e-6, wrt: Sequence[int] | None = None) -> list[list[np.ndarray]]:
+def numerical_jacobian(
+    func: Callable, inputs: Sequence[Any], eps: float = 1e-6, wrt: Sequence[int] | None = None
+) -> list[list[np.ndarray]]:
     """J[i][o] of shape (outputs[o].size, inputs[i].size) by central differences."""
     wrt = _differentiable(inputs) if wrt is None else list(wrt)
     # Not under no_grad: func may itself differentiate (gradgradcheck's first derivative).
@@ -61,18 +64,21 @@ def numerical_jacobian(func: Callable, inputs: Sequence[Any], eps: float = 1e-6,
         cols = [np.zeros((o.data.size, flat.size)) for o in base]
         for j in range(flat.size):
             orig = flat[j]
+            # Copy each output at once: an output may share the input's array (identity, views).
             flat[j] = orig + eps
-            plus = _outputs(func, inputs)
+            plus = [o.data.astype(np.float64, copy=True) for o in _outputs(func, inputs)]
             flat[j] = orig - eps
-            minus = _outputs(func, inputs)
+            minus = [o.data.astype(np.float64, copy=True) for o in _outputs(func, inputs)]
             flat[j] = orig
             for o, (p, m) in enumerate(zip(plus, minus)):
-                cols[o][:, j] = (p.data.astype(np.float64) - m.data.astype(np.float64)).reshape(-1) / (2 * eps)
+                cols[o][:, j] = (p - m).reshape(-1) / (2 * eps)
         jac.append(cols)
     return jac
 
 
-def analytical_jacobian(func: Callable, inputs: Sequence[Any], wrt: Sequence[int] | None = None) -> list[list[np.ndarray]]:
+def analytical_jacobian(
+    func: Callable, inputs: Sequence[Any], wrt: Sequence[int] | None = None
+) -> list[list[np.ndarray]]:
     """J[i][o] from backward passes: row k is the gradient of output element k."""
     wrt = _differentiable(inputs) if wrt is None else list(wrt)
     outs = _outputs(func, inputs)
@@ -197,7 +203,10 @@ def gradgradcheck(
         grad_outputs = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outputs]
     else:
         grad_outputs, _ = promote_inputs(_as_tuple(grad_outputs))
-        grad_outputs = [Tensor(g.data, requires_grad=True) if isinstance(g, Tensor) else Tensor(np.asarray(g, dtype=np.float64), requires_grad=True) for g in grad_outputs]
+        grad_outputs = [
+            Tensor(np.asarray(g.data if isinstance(g, Tensor) else g, dtype=np.float64), requires_grad=True)
+            for g in grad_outputs
+        ]
     n_in = len(inputs)
 
     def first_derivative(*args: Any) -> tuple[Tensor, ...]:
@@ -207,7 +216,9 @@ def gradgradcheck(
         targets = [xs[i] for i in wrt]
         if not pairs:
             return tuple(Tensor(np.zeros(t.shape)) for t in targets)
-        grads = autograd_grad([p[0] for p in pairs], targets, [p[1] for p in pairs], create_graph=True, allow_unused=True)
+        grads = autograd_grad(
+            [p[0] for p in pairs], targets, [p[1] for p in pairs], create_graph=True, allow_unused=True
+        )
         return tuple(g if g is not None else Tensor(np.zeros(t.shape)) for g, t in zip(grads, targets))
 
     try:

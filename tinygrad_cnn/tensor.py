@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import weakref
 from collections import namedtuple
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -104,15 +105,19 @@ class Tensor:
 
     __array_priority__ = 1000  # so ``ndarray + Tensor`` calls Tensor.__radd__
 
+    # Defaults at class level: ``_make`` runs for every op's output (hot path).
+    grad: Tensor | None = None
+    _name: str | None = None
+    _hooks: list[Callable] | tuple = ()  # becomes a list on the first register_hook
+    _grad_of: list[Any] | tuple = ()  # set by the engine: what this gradient is the gradient of
+
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
         arr = _to_array(data, dtype)
         self.data: np.ndarray = arr
-        self.grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self._requires_grad = False
-        self._hooks: list[Callable] = []
-        self._grad_of: list[Any] = []
-        self._name: str | None = name
+        if name is not None:
+            self._name = name
         self.requires_grad = requires_grad
 
     @classmethod
@@ -120,12 +125,8 @@ class Tensor:
         """Wrap an op's result without any checks (the hot path)."""
         t = object.__new__(Tensor)
         t.data = data
-        t.grad = None
         t.grad_fn = grad_fn
         t._requires_grad = requires_grad
-        t._hooks = []
-        t._grad_of = []
-        t._name = None
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -195,7 +196,9 @@ class Tensor:
 
     def item(self) -> Any:
         if self.data.size != 1:
-            raise ValueError(f"item: only one-element tensors can be converted to a Python scalar, got shape {self.shape}")
+            raise ValueError(
+                f"item: only one-element tensors can be converted to a Python scalar, got shape {self.shape}"
+            )
         return self.data.reshape(()).item()
 
     def tolist(self) -> Any:
@@ -257,6 +260,8 @@ class Tensor:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
             return self.grad_fn.register_hook(hook)
+        if not isinstance(self._hooks, list):
+            self._hooks = []
         self._hooks.append(hook)
         return autograd._HookHandle(self._hooks, hook)
 
@@ -413,7 +418,12 @@ class Tensor:
         return _ew.Tanh.apply(self)
 
     def sign(self) -> Tensor:
+        """−1, 0 or 1 per element; piecewise constant, so it carries no gradient."""
         return Tensor._make(np.sign(self.data), None, False)
+
+    def round(self) -> Tensor:
+        """Round half to even, as ``torch.round``; piecewise constant, so it carries no gradient."""
+        return Tensor._make(np.round(self.data), None, False)
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         if min is None and max is None:
@@ -516,12 +526,15 @@ class Tensor:
         self.data[index] = value.data if isinstance(value, Tensor) else value
 
 
+autograd._Tensor = Tensor  # the engine's hot paths use it without importing this module each call
+
 # ---------------------------------------------------------------------- factories
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor that owns a copy of ``data`` (as ``torch.tensor``)."""
-    return Tensor(np.array(_to_array(data, dtype), copy=True), requires_grad=requires_grad)
+    arr = np.array(_to_array(data, dtype), copy=True)
+    return Tensor(arr, requires_grad=requires_grad, dtype=arr.dtype)
 
 
 def _size(shape: Sequence[Any]) -> tuple[int, ...]:
@@ -538,15 +551,18 @@ def _dtype(dtype: Any) -> np.dtype:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros(_size(size), dtype=_dtype(dtype)), requires_grad=requires_grad)
+    d = _dtype(dtype)
+    return Tensor(np.zeros(_size(size), dtype=d), requires_grad=requires_grad, dtype=d)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones(_size(size), dtype=_dtype(dtype)), requires_grad=requires_grad)
+    d = _dtype(dtype)
+    return Tensor(np.ones(_size(size), dtype=d), requires_grad=requires_grad, dtype=d)
 
 
 def full(size: Sequence[int], fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.full(_size(size), fill_value, dtype=_dtype(dtype)), requires_grad=requires_grad)
+    d = _dtype(dtype)
+    return Tensor(np.full(_size(size), fill_value, dtype=d), requires_grad=requires_grad, dtype=d)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -569,7 +585,9 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(data, requires_grad=requires_grad)
 
 
-def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(
+    start: float, end: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
     """As ``torch.arange``: integers give int64 unless ``dtype`` says otherwise."""
     if end is None:
         start, end = 0, start
@@ -578,7 +596,8 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     if dtype is None:
         all_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if all_int else _default_dtype
-    return Tensor(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad=requires_grad)
+    d = np.dtype(dtype)
+    return Tensor(np.arange(start, end, step, dtype=d), requires_grad=requires_grad, dtype=d)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

@@ -17,6 +17,8 @@ from ..tensor import Tensor
 
 def check_broadcast(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
     """The broadcast shape, or a ValueError that names both shapes."""
+    if a == b:
+        return a
     try:
         return np.broadcast_shapes(a, b)
     except ValueError:
@@ -30,6 +32,9 @@ def as_tensor(x: Any, like: Tensor) -> Tensor:
     """A Python/NumPy number or array as a constant Tensor in ``like``'s dtype (NEP 50 style)."""
     if isinstance(x, Tensor):
         return x
+    kind = like.data.dtype.kind
+    if type(x) in (float, int) and kind in "fc":  # the common case: a Python number takes the tensor's dtype
+        return Tensor._make(np.array(x, dtype=like.data.dtype), None, False)
     arr = np.asarray(x)
     if arr.dtype.kind in "biu" or (arr.ndim == 0 and not isinstance(x, (np.ndarray, np.generic))):
         arr = arr.astype(like.dtype if like.dtype.kind in "fc" else np.result_type(arr, like.dtype))
@@ -38,11 +43,14 @@ def as_tensor(x: Any, like: Tensor) -> Tensor:
 
 def binary(fn: type[Function], a: Any, b: Any) -> Tensor:
     """Apply a broadcasting binary op after turning numbers into tensors and checking shapes."""
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError(f"{fn.op_name()}: expected at least one Tensor")
-    a = as_tensor(a, b) if not isinstance(a, Tensor) else a
-    b = as_tensor(b, a) if not isinstance(b, Tensor) else b
-    check_broadcast(fn.op_name(), a.shape, b.shape)
+    if not isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            raise TypeError(f"{fn.op_name()}: expected at least one Tensor")
+        a = as_tensor(a, b)
+    elif not isinstance(b, Tensor):
+        b = as_tensor(b, a)
+    if a.data.shape != b.data.shape and a.data.ndim and b.data.ndim:  # a 0-d operand always broadcasts
+        check_broadcast(fn.op_name(), a.data.shape, b.data.shape)
     return fn.apply(a, b)
 
 
@@ -57,7 +65,8 @@ class Add(Function):
     @staticmethod
     def backward(ctx, g):
         sa, sb = ctx._shapes
-        return g.sum_to_size(sa), g.sum_to_size(sb)
+        need_a, need_b = ctx.needs_input_grad
+        return (g.sum_to_size(sa) if need_a else None), (g.sum_to_size(sb) if need_b else None)
 
 
 class Sub(Function):
@@ -71,7 +80,8 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, g):
         sa, sb = ctx._shapes
-        return g.sum_to_size(sa), (-g).sum_to_size(sb)
+        need_a, need_b = ctx.needs_input_grad
+        return (g.sum_to_size(sa) if need_a else None), ((-g).sum_to_size(sb) if need_b else None)
 
 
 class Mul(Function):
@@ -100,7 +110,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data / b.data
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is ±inf or nan, silently, as PyTorch
+            return a.data / b.data
 
     @staticmethod
     def backward(ctx, g):
@@ -119,7 +130,8 @@ class PowScalar(Function):
     def forward(ctx, a, exponent):
         ctx.exponent = exponent
         ctx.save_for_backward(a)
-        return np.power(a.data, exponent).astype(a.dtype, copy=False)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.power(a.data, exponent).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -386,3 +398,33 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, g):
         return g
+
+
+class BinaryCrossEntropy(Function):
+    """ℓ = −[t log x + (1 − t) log(1 − x)], each log clamped at −100 (as PyTorch).
+
+    ∂ℓ/∂x = (x − t) / (x (1 − x)), the denominator clamped at 1e-12 so that x = 0 or 1 gives a large
+    finite gradient (PyTorch's rule) instead of the 0/0 that composing log and clamp would give;
+    ∂ℓ/∂t = log(1 − x) − log x with the same clamped logs.
+    """
+
+    name = "binary_cross_entropy"
+    EPS = 1e-12
+
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x.data), -100.0)
+            log_1mx = np.maximum(np.log1p(-x.data), -100.0)
+        return -(t.data * log_x + (1.0 - t.data) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = g * (x - t) / (x * (1.0 - x)).clamp(min=BinaryCrossEntropy.EPS)
+        if ctx.needs_input_grad[1]:
+            gt = g * ((1.0 - x).log().clamp(min=-100.0) - x.log().clamp(min=-100.0))
+        return gx, gt

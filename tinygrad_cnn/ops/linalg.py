@@ -59,5 +59,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     try:
         np.broadcast_shapes(batch_a, batch_b)
     except ValueError:
-        raise ValueError(f"matmul: batch dimensions {batch_a} and {batch_b} (of {a.shape} @ {b.shape}) cannot be broadcast") from None
+        raise ValueError(
+            f"matmul: batch dimensions {batch_a} and {batch_b} (of {a.shape} @ {b.shape}) cannot be broadcast"
+        ) from None
     return MatMul.apply(a, b)

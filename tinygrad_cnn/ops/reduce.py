@@ -6,6 +6,7 @@ A reduction's backward spreads the upstream gradient back over the reduced dimen
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,8 @@ def normalize_dims(ndim: int, dim: Any, op: str) -> tuple[int, ...] | None:
     """``dim`` (None, an int or a sequence) as a sorted tuple of non-negative axes."""
     if dim is None:
         return None
+    if type(dim) is int and ndim > 0 and -ndim <= dim < ndim:  # the common case, fast
+        return (dim % ndim,)
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     rank = max(ndim, 1)
     out = []
@@ -62,7 +65,7 @@ class Mean(Function):
     def forward(ctx, a, dims, keepdim):
         ctx.dim, ctx.keepdim = dims, keepdim
         ctx._shape = a.shape
-        ctx._count = a.data.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
+        ctx._count = a.data.size if dims is None else math.prod(a.shape[d] for d in dims)
         return np.asarray(np.mean(a.data, axis=dims, keepdims=keepdim)).astype(a.dtype, copy=False)
 
     @staticmethod

@@ -6,11 +6,13 @@ reshape ↔ reshape, permute ↔ inverse permute, expand ↔ sum_to_size, getite
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, _broadcastable_to
 from ..tensor import Tensor
 from .reduce import normalize_dims
 
@@ -23,20 +25,22 @@ def _shape_arg(shape: Sequence[Any]) -> tuple[Any, ...]:
 
 def resolve_shape(op: str, in_shape: tuple[int, ...], shape: tuple[Any, ...]) -> tuple[int, ...]:
     """Fill in a single -1 and check the element count, with a message that names both shapes."""
-    size = int(np.prod(in_shape))
+    size = math.prod(in_shape)
     if any(not isinstance(s, (int, np.integer)) for s in shape):
         raise TypeError(f"{op}: expected integer sizes, got {shape}")
     shape = tuple(int(s) for s in shape)
     unknown = [i for i, s in enumerate(shape) if s == -1]
     if len(unknown) > 1 or any(s < -1 for s in shape):
         raise ValueError(f"{op}: invalid shape {shape}: at most one -1 and no other negative sizes")
-    known = int(np.prod([s for s in shape if s != -1]))
+    known = math.prod(s for s in shape if s != -1)
     if unknown:
         if known == 0 or size % known:
             raise ValueError(f"{op}: cannot reshape a tensor of shape {in_shape} ({size} elements) into {shape}")
         shape = tuple(size // known if s == -1 else s for s in shape)
     elif known != size:
-        raise ValueError(f"{op}: cannot reshape a tensor of shape {in_shape} ({size} elements) into {shape} ({known} elements)")
+        raise ValueError(
+            f"{op}: cannot reshape a tensor of shape {in_shape} ({size} elements) into {shape} ({known} elements)"
+        )
     return shape
 
 
@@ -83,7 +87,7 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start, end = (normalize_dims(a.ndim, d, "flatten")[0] for d in (start_dim, end_dim))
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {a.shape}")
-    new = a.shape[:start] + (int(np.prod(a.shape[start : end + 1])),) + a.shape[end + 1 :]
+    new = a.shape[:start] + (math.prod(a.shape[start : end + 1]),) + a.shape[end + 1 :]
     return reshape(a, new, Flatten)
 
 
@@ -200,13 +204,9 @@ def expand(a: Tensor, shape: Sequence[Any]) -> Tensor:
 
 
 def sum_to_size(a: Tensor, shape: tuple[int, ...]) -> Tensor:
-    if shape == a.shape:
+    if shape == a.data.shape:
         return a
-    try:
-        ok = np.broadcast_shapes(shape, a.shape) == a.shape
-    except ValueError:
-        ok = False
-    if not ok:
+    if not _broadcastable_to(shape, a.data.shape):
         raise ValueError(f"sum_to_size: shape {a.shape} cannot be summed to {shape} (it must broadcast to {a.shape})")
     return SumToSize.apply(a, shape)
 
@@ -295,7 +295,9 @@ def pad(a: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
     """``pad`` lists (left, right) pairs starting from the last dimension, as ``torch.nn.functional.pad``."""
     pad = tuple(pad)
     if len(pad) % 2 or len(pad) // 2 > a.ndim:
-        raise ValueError(f"pad: expected an even number of widths, at most 2 per dimension, got {pad} for shape {a.shape}")
+        raise ValueError(
+            f"pad: expected an even number of widths, at most 2 per dimension, got {pad} for shape {a.shape}"
+        )
     if any(not isinstance(p, (int, np.integer)) or p < 0 for p in pad):
         raise ValueError(f"pad: widths must be non-negative integers, got {pad}")
     widths = [(0, 0)] * a.ndim
@@ -345,7 +347,10 @@ def _check_join(op: str, tensors: list[Any], dim: int, new_axis: bool) -> tuple[
     d0 = d[0] if d else 0
     shapes = [t.shape for t in tensors]
     for s in shapes:
-        same = s == shapes[0] if new_axis else (len(s) == len(shapes[0]) and all(x == y for i, (x, y) in enumerate(zip(s, shapes[0])) if i != d0))
+        if new_axis:
+            same = s == shapes[0]
+        else:
+            same = len(s) == len(shapes[0]) and all(x == y for i, (x, y) in enumerate(zip(s, shapes[0])) if i != d0)
         if not same:
             rule = "all tensors must have the same shape" if new_axis else f"shapes must match except in dimension {d0}"
             raise ValueError(f"{op}: {rule}, got {shapes}")
