@@ -1,0 +1,113 @@
+"""The named models of the command line: ``build_model("seed")`` and ``build_model("lenet")``.
+
+* ``seed``: the first source document's network: 3 filters of 5×5, sigmoid, flatten, one dense unit,
+  sigmoid (Z1 = X ⋆ f, A1 = σ(Z1), Z2 = Wᵀ A1 + b, O = σ(Z2)), trained with the squared error on
+  MNIST 0 vs 1 by plain gradient descent.
+* ``lenet``: a small LeNet for all ten digits: conv 16@5×5 → ReLU → max-pool 2 → conv 32@5×5 → ReLU →
+  max-pool 2 → flatten → linear 512 → 10 (logits for ``CrossEntropyLoss``). The narrower 8/16-channel
+  version (``LeNet(8, 16)``) reaches 96.2-97.3 % on the held-out 1,000; these widths give a safer
+  96.9-97.5 % (five seeds) for about twice the time, still well under a minute.
+
+Each entry of ``MODELS`` also carries the training recipe ``tinygrad-cnn train`` uses by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import nn
+from .tensor import Tensor
+
+__all__ = ["ModelSpec", "MODELS", "SeedNet", "LeNet", "build_model", "check_images"]
+
+
+def check_images(x: object, model: str) -> None:
+    """The named models take float (N, 1, 28, 28) batches; say so plainly instead of failing deep inside."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{model}: expected a Tensor of shape (N, 1, 28, 28), got {type(x).__name__}")
+    if x.ndim != 4 or x.shape[1:] != (1, 28, 28):
+        raise ValueError(f"{model}: expected images of shape (N, 1, 28, 28), got {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(
+            f"{model}: expected floating-point images, got dtype {x.dtype}; "
+            "scale uint8 pixels first, e.g. tinygrad_cnn.data.images_to_tensor(images)"
+        )
+
+
+class SeedNet(nn.Sequential):
+    """Conv2d(1, 3, 5) → Sigmoid → Flatten → Linear(1728, 1) → Sigmoid, for (N, 1, 28, 28) images."""
+
+    def __init__(self) -> None:
+        super().__init__(nn.Conv2d(1, 3, 5), nn.Sigmoid(), nn.Flatten(), nn.Linear(3 * 24 * 24, 1), nn.Sigmoid())
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        check_images(input, "SeedNet")
+        return super().forward(input)
+
+
+class LeNet(nn.Module):
+    """A LeNet-style CNN for (N, 1, 28, 28) images → (N, num_classes) logits."""
+
+    def __init__(self, channels1: int = 16, channels2: int = 32, num_classes: int = 10) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, channels1, 5)
+        self.conv2 = nn.Conv2d(channels1, channels2, 5)
+        self.pool = nn.MaxPool2d(2)
+        self.relu = nn.ReLU()
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(channels2 * 4 * 4, num_classes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_images(x, "LeNet")
+        x = self.pool(self.relu(self.conv1(x)))  # (N, C1, 12, 12)
+        x = self.pool(self.relu(self.conv2(x)))  # (N, C2, 4, 4)
+        return self.fc(self.flatten(x))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A named model and its default training recipe."""
+
+    builder: type
+    description: str
+    digits: tuple[int, ...]
+    loss: str  # "mse" (sigmoid output, 0/1 targets) or "cross_entropy" (logits, class indices)
+    optimizer: str  # "sgd" or "adam"
+    lr: float
+    epochs: int
+    batch_size: int
+    lr_step: int | None = None  # StepLR: multiply the learning rate by lr_gamma every lr_step epochs
+    lr_gamma: float = 1.0
+
+
+MODELS: dict[str, ModelSpec] = {
+    "seed": ModelSpec(
+        SeedNet,
+        "the first document's CNN: 3×5×5 conv, sigmoid, dense, sigmoid; MSE on MNIST 0 vs 1, SGD",
+        digits=(0, 1),
+        loss="mse",
+        optimizer="sgd",
+        lr=0.05,
+        epochs=10,
+        batch_size=8,
+    ),
+    "lenet": ModelSpec(
+        LeNet,
+        "LeNet-style CNN (conv 16@5×5, pool, conv 32@5×5, pool, linear 512→10) on all ten digits, Adam",
+        digits=tuple(range(10)),
+        loss="cross_entropy",
+        optimizer="adam",
+        lr=2e-3,
+        epochs=12,
+        batch_size=32,
+        lr_step=5,
+        lr_gamma=0.3,
+    ),
+}
+
+
+def build_model(name: str) -> nn.Module:
+    """A freshly initialised model by name (``"seed"`` or ``"lenet"``); uses the package generator."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of {sorted(MODELS)}")
+    return MODELS[name].builder()

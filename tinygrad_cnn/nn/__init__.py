@@ -1,0 +1,41 @@
+"""``tinygrad_cnn.nn``: modules, layers, losses and initialisers with PyTorch's names and semantics."""
+
+from . import init
+from .layers import (
+    AvgPool2d,
+    Conv2d,
+    Flatten,
+    Identity,
+    Linear,
+    LogSoftmax,
+    MaxPool2d,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from .loss import BCELoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .module import Module, Parameter
+
+__all__ = [
+    "init",
+    "Module",
+    "Parameter",
+    "Identity",
+    "Linear",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "Flatten",
+    "Sigmoid",
+    "ReLU",
+    "Tanh",
+    "Softmax",
+    "LogSoftmax",
+    "Sequential",
+    "MSELoss",
+    "BCELoss",
+    "CrossEntropyLoss",
+    "NLLLoss",
+]

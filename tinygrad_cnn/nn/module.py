@@ -1,0 +1,330 @@
+"""``Module`` and ``Parameter``: PyTorch's containers for layers and their weights.
+
+Sub-modules and parameters register themselves when assigned as attributes, so ``state_dict()``
+produces PyTorch's keys (``"0.weight"``, ``"conv1.bias"``) and weights move between the frameworks unchanged.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+
+__all__ = ["Module", "Parameter"]
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that a ``Module`` registers as one of its weights (``requires_grad=True``)."""
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = np.empty(0, dtype=np.float32)
+        arr = data.data if isinstance(data, Tensor) else data
+        super().__init__(arr, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Module:
+    """Base class of every layer and model: override ``forward`` and assign sub-modules / parameters."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_path", None)
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------------ registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_parameters")
+        modules = self.__dict__.get("_modules")
+        if isinstance(value, (Parameter, Module)) and params is None:
+            raise AttributeError(
+                f"cannot assign {type(value).__name__} '{name}' before Module.__init__() call "
+                "(call super().__init__() first in your module's __init__)"
+            )
+        if isinstance(value, Parameter):
+            modules.pop(name, None)
+            self.__dict__.pop(name, None)
+            params[name] = value
+        elif isinstance(value, Module):
+            params.pop(name, None)
+            self.__dict__.pop(name, None)
+            modules[name] = value
+            value._set_path(name if self._path is None else f"{self._path}.{name}")
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter '{name}' (nn.Parameter or None expected)"
+                )
+            params[name] = None
+        elif modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as child module '{name}' (Module or None expected)"
+                )
+            modules[name] = None
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails
+        d = self.__dict__
+        if "_parameters" in d and name in d["_parameters"]:
+            return d["_parameters"][name]
+        if "_modules" in d and name in d["_modules"]:
+            return d["_modules"][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
+
+    def _set_path(self, path: str) -> None:
+        """Record this module's attribute path (``"features.0"``): it names its output tensors."""
+        object.__setattr__(self, "_path", path)
+        for name, child in self._modules.items():
+            if child is not None:
+                child._set_path(f"{path}.{name}")
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"register_parameter: expected nn.Parameter or None for '{name}', got {type(param).__name__}"
+            )
+        self._parameters[name] = param
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
+        self._modules[name] = module
+        if module is not None:
+            module._set_path(name if self._path is None else f"{self._path}.{name}")
+
+    register_module = add_module
+
+    # ------------------------------------------------------------------ calling
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required \"forward\" function")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.forward(*args, **kwargs)
+        path = self._path
+        if path is not None and isinstance(out, Tensor):
+            node = out.grad_fn
+            if node is not None and node._label is None:
+                node._label = path
+        return out
+
+    # ------------------------------------------------------------------ traversal
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs with dotted PyTorch names; a shared parameter is listed once."""
+        seen: set[int] = set()
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mod_prefix, module in modules:
+            for name, p in module._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, m in self._modules.items():
+            if m is not None:
+                yield name, m
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def named_modules(self, memo: set[int] | None = None, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """Every module in the tree, depth first, self first (iterative: deep models are fine)."""
+        memo = set() if memo is None else memo
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in memo:
+                continue
+            memo.add(id(module))
+            yield name, module
+            kids = [(f"{name}.{k}" if name else k, m) for k, m in module._modules.items() if m is not None]
+            stack.extend(reversed(kids))
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    # ------------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__}")
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad = Tensor(np.zeros_like(p.data))
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Parameter name -> a copy of its NumPy array, with PyTorch's keys."""
+        return OrderedDict((key, p.data.copy()) for key, p in self._state_items())
+
+    def _state_items(self) -> Iterator[tuple[str, Parameter]]:
+        """Every (dotted name, parameter) slot, shared modules under each of their names (PyTorch's keys)."""
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            prefix, module = stack.pop()
+            for name, p in module._parameters.items():
+                if p is not None:
+                    yield (f"{prefix}.{name}" if prefix else name), p
+            kids = [(f"{prefix}.{k}" if prefix else k, m) for k, m in module._modules.items() if m is not None]
+            stack.extend(reversed(kids))
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> tuple[list[str], list[str]]:
+        """Copy arrays into the parameters, cast to each one's dtype.
+
+        With ``strict=True`` any missing, unexpected or mis-shaped key raises a ``RuntimeError`` naming
+        them all, and nothing is changed. Returns ``(missing_keys, unexpected_keys)`` as PyTorch's named tuple does.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a mapping of name -> array, got {type(state_dict).__name__}")
+        own: dict[str, Parameter] = dict(self._state_items())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        arrays: dict[str, np.ndarray] = {}
+        for key, p in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            value = value.data if isinstance(value, Tensor) else value
+            if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
+                value = value.detach().cpu().numpy()
+            try:
+                arr = np.asarray(value)
+            except (TypeError, ValueError):
+                errors.append(f"{key}: could not read a numeric array from {type(value).__name__}")
+                continue
+            if arr.dtype.kind not in "biuf":
+                errors.append(f"{key}: expected a numeric array, got dtype {arr.dtype}")
+            elif arr.shape != p.data.shape:
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape {arr.shape} from checkpoint, "
+                    f"the shape in current model is {p.data.shape}"
+                )
+            else:
+                arrays[key] = arr
+        if strict:
+            head = []
+            if missing:
+                head.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
+            if unexpected:
+                head.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected))
+            errors = head + errors
+        if errors:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
+            )
+        with no_grad():
+            for key, arr in arrays.items():
+                p = own[key]
+                p.data[...] = arr.astype(p.data.dtype, copy=False)
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ dtype
+    def to(self, dtype: Any) -> Module:
+        """Convert every parameter (and its gradient) to ``dtype`` in place; returns self."""
+        d = np.dtype(dtype)
+        if d.kind != "f":
+            raise TypeError(f"Module.to: only floating point dtypes are supported, got {d}")
+        for p in self.parameters():
+            if p.data.dtype != d:
+                p.data = p.data.astype(d)
+                if p.grad is not None:
+                    p.grad = Tensor(p.grad.data.astype(d))
+        return self
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def apply(self, fn: Any) -> Module:
+        """Call ``fn(module)`` on every sub-module, then on self (as PyTorch)."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ repr
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        extra = self.extra_repr()
+        if extra:
+            lines = extra.split("\n")
+        for name, m in self._modules.items():
+            child = repr(m).replace("\n", "\n  ")
+            lines.append(f"({name}): {child}")
+        main = type(self).__name__ + "("
+        if lines:
+            if len(lines) == 1 and not self._modules:
+                main += lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules))
+
+
+class _IncompatibleKeys(tuple):
+    """``(missing_keys, unexpected_keys)`` with names, as PyTorch's return value."""
+
+    def __new__(cls, missing: list[str], unexpected: list[str]) -> _IncompatibleKeys:
+        return super().__new__(cls, (missing, unexpected))
+
+    @property
+    def missing_keys(self) -> list[str]:
+        return self[0]
+
+    @property
+    def unexpected_keys(self) -> list[str]:
+        return self[1]
+
+    def __repr__(self) -> str:
+        if not self[0] and not self[1]:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self[0]}, unexpected_keys={self[1]})"
