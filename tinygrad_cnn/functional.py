@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .ops.elementwise import check_broadcast
+from .ops.conv import conv2d, conv2d_weight, conv_transpose2d, convolve2d, correlate2d
+from .ops.elementwise import BinaryCrossEntropy, check_broadcast
+from .ops.pool import avg_pool2d, max_pool2d
 from .ops.shape import pad
 from .tensor import Tensor
 
@@ -27,6 +29,13 @@ __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
     "nll_loss",
+    "correlate2d",
+    "convolve2d",
+    "conv2d",
+    "conv_transpose2d",
+    "conv2d_weight",
+    "max_pool2d",
+    "avg_pool2d",
 ]
 
 
@@ -135,9 +144,9 @@ def binary_cross_entropy(
             "binary_cross_entropy: all elements of input should be between 0 and 1 (probabilities, "
             f"e.g. after sigmoid); got values in [{input.data.min():.4g}, {input.data.max():.4g}]"
         )
-    log_x = input.log().clamp(min=-100.0)
-    log_1mx = (1.0 - input).log().clamp(min=-100.0)
-    loss = -(target * log_x + (1.0 - target) * log_1mx)
+    if target.shape != input.shape:
+        target = target.expand(input.shape)
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -158,7 +167,7 @@ def nll_loss(
         raise TypeError(f"nll_loss: target must hold integer class indices, got dtype {target_arr.dtype}")
     unbatched = input.ndim == 1
     if unbatched:  # (C,) with a scalar target
-        input, target_arr = input.unsqueeze(0), target_arr.reshape(1)
+        input, target_arr = input.unsqueeze(0), target_arr.reshape(1)  # noqa: A001
     if input.ndim < 2:
         raise ValueError(f"nll_loss: expected input (N, C) or (N, C, d1, ...), got {input.shape}")
     n, c = input.shape[0], input.shape[1]
@@ -173,13 +182,16 @@ def nll_loss(
         )
     if input.ndim > 2:  # (N, C, d...) -> (N·d..., C)
         perm = (0,) + tuple(range(2, input.ndim)) + (1,)
-        input = input.permute(*perm).reshape(-1, c)
+        input = input.permute(*perm).reshape(-1, c)  # noqa: A001
         target_flat, valid_flat = target_arr.reshape(-1), valid.reshape(-1)
     else:
         target_flat, valid_flat = target_arr, valid
     safe = np.where(valid_flat, target_flat, 0)
     picked = input[np.arange(input.shape[0]), safe]
-    w = np.ones(c, dtype=input.dtype) if weight is None else np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+    if weight is None:
+        w = np.ones(c, dtype=input.dtype)
+    else:
+        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
     if w.shape != (c,):
         raise ValueError(f"nll_loss: weight must have shape ({c},), got {w.shape}")
     per = w[safe] * valid_flat
@@ -208,7 +220,9 @@ def cross_entropy(
     target_arr = target.data if isinstance(target, Tensor) else np.asarray(target)
     if target_arr.dtype.kind == "f":  # class probabilities
         if target_arr.shape != input.shape:
-            raise ValueError(f"cross_entropy: probability targets must match input {input.shape}, got {target_arr.shape}")
+            raise ValueError(
+                f"cross_entropy: probability targets must match input {input.shape}, got {target_arr.shape}"
+            )
         t = target if isinstance(target, Tensor) else Tensor(target_arr, dtype=input.dtype)
         per = logp * t
         if weight is not None:

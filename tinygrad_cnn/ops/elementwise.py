@@ -251,13 +251,20 @@ class Abs(Function):
 
 
 class Sigmoid(Function):
-    """σ' = σ(1 − σ); the forward is SciPy's ``expit``, which never overflows."""
+    """σ' = σ(1 − σ); the forward is SciPy's ``expit`` (float64) or 1/(1 + e⁻ˣ) with NumPy's SIMD exp (float32)."""
 
     name = "sigmoid"
 
     @staticmethod
     def forward(ctx, a):
-        out = special.expit(a.data)
+        if a.data.dtype == np.float32:  # expit is scalar code: 6× slower on float32 for the same result
+            out = np.negative(a.data, out=np.empty(a.data.shape, np.float32))  # an array even for 0-d input
+            with np.errstate(over="ignore"):  # e⁻ˣ = inf for x < −88 gives 1/inf = 0, which is right
+                np.exp(out, out=out)
+            out += 1.0
+            np.reciprocal(out, out=out)
+        else:
+            out = special.expit(a.data)
         ctx.save_for_backward(out)
         return out
 
