@@ -3,9 +3,7 @@
 ``import tinygrad_cnn as tc``; see ``README.md`` and ``docs/`` for a tour.
 """
 
-from . import autograd
-from .tensor import Tensor  # noqa: I001 - first: the ops modules need it
-from . import functional
+from . import autograd, data, functional, nn, optim, viz
 from .autograd import (
     Function,
     backward,
@@ -19,7 +17,9 @@ from .autograd import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .rng import manual_seed
+from .serialization import load, save
 from .tensor import (
+    Tensor,
     arange,
     cat,
     full,
@@ -75,4 +75,10 @@ __all__ = [
     "maximum",
     "set_default_dtype",
     "get_default_dtype",
+    "nn",
+    "optim",
+    "data",
+    "save",
+    "load",
+    "viz",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 #: sub-command name -> one-line help; the module is ``tinygrad_cnn.cli.<name>``
 COMMANDS: dict[str, str] = {

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import as_tensor
+from . import elementwise  # module import: either may be imported first
 
 
 class MatMul(Function):
@@ -44,8 +44,8 @@ class MatMul(Function):
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    a = as_tensor(a, b) if not isinstance(a, Tensor) else a
-    b = as_tensor(b, a) if not isinstance(b, Tensor) else b
+    a = elementwise.as_tensor(a, b) if not isinstance(a, Tensor) else a
+    b = elementwise.as_tensor(b, a) if not isinstance(b, Tensor) else b
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
     k_a = a.shape[-1]
