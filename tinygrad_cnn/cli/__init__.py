@@ -20,14 +20,19 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the chosen sub-command's module is imported (``train`` needs no Graphviz)."""
     parser = argparse.ArgumentParser(
         prog="tinygrad-cnn",
         description="tinygrad_cnn: train CNNs, draw their graphs, print their derivations, check their gradients.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    chosen = next((a for a in (sys.argv[1:] if argv is None else argv) if a in COMMANDS), None)
     for name, help_text in COMMANDS.items():
+        if name != chosen:
+            sub.add_parser(name, help=help_text, description=help_text)
+            continue
         module = importlib.import_module(f"{__name__}.{name}")
         p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
         module.add_arguments(p)
@@ -36,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args._module.run(args) or 0)
     except KeyboardInterrupt:
