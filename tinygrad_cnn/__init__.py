@@ -3,7 +3,7 @@
 ``import tinygrad_cnn as tc``; see ``README.md`` and ``docs/`` for a tour.
 """
 
-from . import autograd, data, functional, nn, optim, viz
+from . import autograd, checks, data, functional, nn, optim, viz
 from .autograd import (
     Function,
     backward,
@@ -15,6 +15,7 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from .checks import check_model, epsilon_sweep, gradcheck_report, gradgradcheck_report
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .rng import manual_seed
 from .serialization import load, save
@@ -81,4 +82,9 @@ __all__ = [
     "save",
     "load",
     "viz",
+    "checks",
+    "gradcheck_report",
+    "gradgradcheck_report",
+    "check_model",
+    "epsilon_sweep",
 ]
