@@ -52,3 +52,11 @@ def test_torch_transfer_example(tmp_path):
     out = run_example("torch_transfer.py", cwd=tmp_path)
     assert "give the same outputs: True" in out
     assert not list(tmp_path.iterdir())  # writes nothing where it runs
+
+
+def test_gradcheck_experiments_example(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = run_example("gradcheck_experiments.py", "--out", str(tmp_path))
+    assert "best:" in out and "FAIL" in out  # the sweep table, and the wrong conv backward caught
+    assert (tmp_path / "epsilon_sweep.png").stat().st_size > 1000
+    assert (tmp_path / "wrong_conv_backward.png").stat().st_size > 1000

@@ -63,7 +63,7 @@ def plot_element_errors(
         e = e.reshape(1, -1)
     fig, ax = plt.subplots(figsize=(5, 4.2))
     im = ax.imshow(e, cmap="magma")
-    fig.colorbar(im, ax=ax, label="|analytic − numerical|")
+    fig.colorbar(im, ax=ax, label="|analytic − numerical|", format="%.3g")
     ax.set_title(title)
     ax.set_xlabel("column")
     ax.set_ylabel("row")
