@@ -169,14 +169,18 @@ class Conv2d(Module):
         return s
 
 
-class MaxPool2d(Module):
-    """Max over kH×kW windows; stride defaults to the kernel size (PyTorch's default)."""
+class _Pool2d(Module):
+    """What the pooling layers share: kernel, stride (default: the kernel size, as PyTorch), padding."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
+
+
+class MaxPool2d(_Pool2d):
+    """Max over kH×kW windows; the gradient goes to each window's first maximum."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         _float_input(input, "MaxPool2d", "(N, C, H, W)")
@@ -187,14 +191,8 @@ class MaxPool2d(Module):
         return f"kernel_size={k}, stride={s}, padding={p}, dilation=1, ceil_mode=False"
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     """Mean over kH×kW windows (padded cells count, as PyTorch's default ``count_include_pad=True``)."""
-
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         _float_input(input, "AvgPool2d", "(N, C, H, W)")
