@@ -94,6 +94,27 @@ def im2col_channel_major(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pai
     return cols.reshape(c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
 
 
+def im2col_batch_last(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pair, dilation: Pair) -> np.ndarray:
+    """The windows as one (C·kh·kw, Ho·Wo·N) matrix, samples last: with stride 1 every copied run is
+    Wo·N values long instead of Wo (8 for LeNet's second layer), which NumPy copies far faster."""
+    xb = np.ascontiguousarray(xp.transpose(1, 2, 3, 0))  # (C, Hp, Wp, N)
+    c, n = xb.shape[0], xb.shape[3]
+    sc, sh, sw, sn = xb.strides
+    view = as_strided(
+        xb,
+        (c, kernel[0], kernel[1], out_hw[0], out_hw[1], n),
+        (sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1], sn),
+        writeable=False,
+    )
+    return np.ascontiguousarray(view).reshape(c * kernel[0] * kernel[1], out_hw[0] * out_hw[1] * n)
+
+
+def _batch_last(a: np.ndarray, groups: int) -> np.ndarray:
+    """(n, O, Ho, Wo) → (groups, O/groups, Ho·Wo·n), contiguous: ∂L/∂Y in the order of ``im2col_batch_last``."""
+    o = a.shape[1]
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).reshape(groups, o // groups, -1)
+
+
 def _per_sample(k: int, l_out: int) -> bool:
     """For the kernel gradient: per-sample products when each sample has at least as many output
     positions L as column rows K; else one channel-major product per block, since with few positions
@@ -172,11 +193,16 @@ def conv_forward(
     wm = weight.reshape(groups, o // groups, k)
     out = np.empty((n, o, ho, wo), dtype=np.result_type(x, weight))
     channel_major = keep_columns and not _per_sample(k, ho * wo)
+    batch_last = wo < SHORT_ROW  # the column order conv_weight expects too
 
     def block(blk: slice) -> np.ndarray:
         if channel_major:  # one product for the block, then a transpose into (n, O, Ho, Wo)
-            cols = im2col_channel_major(xp[blk], (kh, kw), (ho, wo), stride, dilation)
-            y = np.matmul(wm, cols.reshape(groups, k, -1)).reshape(o, -1, ho, wo).transpose(1, 0, 2, 3)
+            if batch_last:
+                cols = im2col_batch_last(xp[blk], (kh, kw), (ho, wo), stride, dilation)
+                y = np.matmul(wm, cols.reshape(groups, k, -1)).reshape(o, ho, wo, -1).transpose(3, 0, 1, 2)
+            else:
+                cols = im2col_channel_major(xp[blk], (kh, kw), (ho, wo), stride, dilation)
+                y = np.matmul(wm, cols.reshape(groups, k, -1)).reshape(o, -1, ho, wo).transpose(1, 0, 2, 3)
             if bias is None:
                 out[blk] = y
             else:
@@ -218,6 +244,7 @@ def conv_weight(
     k = (c // groups) * kh * kw
     xp = pad_hw(x, padding)
     per_sample = _per_sample(k, ho * wo)
+    batch_last = wo < SHORT_ROW  # as conv_forward laid out any kept columns
     sample_bytes = c * kh * kw * ho * wo * x.itemsize
     blocks = _blocks(n, sample_bytes)
     index = {(b.start, b.stop): i for i, b in enumerate(blocks)}
@@ -226,9 +253,10 @@ def conv_weight(
         kept = columns[index[blk.start, blk.stop]] if columns is not None else None
         if not per_sample:
             if kept is None:
-                kept = im2col_channel_major(xp[blk], kernel, (ho, wo), stride, dilation)
+                build = im2col_batch_last if batch_last else im2col_channel_major
+                kept = build(xp[blk], kernel, (ho, wo), stride, dilation)
             cols = kept.reshape(groups, k, -1)
-            g = _channel_major(grad_output[blk], groups)
+            g = (_batch_last if batch_last else _channel_major)(grad_output[blk], groups)
             if groups == 1:  # (K, nL)·(nL, O): the orientation measured 2× faster than (O, nL)·(nL, K)
                 return (cols[0] @ g[0].T).T[None]
             return np.matmul(g, cols.transpose(0, 2, 1))
