@@ -25,6 +25,8 @@ MATMUL_SHAPES = [
     ((2, 1, 2, 3), (4, 3, 2)),  # batch dimensions broadcast
     ((3,), (2, 3, 4)),  # vector @ batch
     ((2, 4, 3), (3,)),  # batch @ vector
+    ((4, 1), (1, 5)),  # inner dimension 1: an outer product (the input gradient of a 1-output linear layer)
+    ((2, 4, 1), (3, 1, 1, 5)),  # outer products with broadcast batch dimensions
 ]
 
 
