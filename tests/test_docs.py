@@ -26,11 +26,12 @@ def python_blocks(page: Path) -> list[str]:
 
 @pytest.mark.parametrize("page", [p for p in PAGES if python_blocks(p)], ids=lambda p: str(p.relative_to(ROOT)))
 def test_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if shutil.which("dot") is None and any(".render(" in code for code in python_blocks(page)):
+    blocks = python_blocks(page)
+    if shutil.which("dot") is None and any(".render(" in code for code in blocks):
         pytest.skip("Graphviz's dot program is not installed (this page renders a graph)")
     monkeypatch.chdir(tmp_path)  # blocks that write files write them here
     namespace: dict = {"__name__": "__docs__"}
-    for i, code in enumerate(python_blocks(page)):
+    for i, code in enumerate(blocks):
         try:
             exec(compile(code, f"{page.name}[block {i}]", "exec"), namespace)
         except Exception as exc:  # pragma: no cover - the message is the point
