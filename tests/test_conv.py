@@ -340,6 +340,64 @@ def test_conv_kernels_blocked_over_samples(rng, monkeypatch, block_bytes, worker
         assert np.isclose((X.grad.numpy() * x).sum(), inner) and np.isclose((W.grad.numpy() * w).sum(), inner)
 
 
+def test_conv2d_input_and_kernel_gradients_side_by_side(rng, monkeypatch):
+    """A plain backward computes a layer's ∂L/∂X and ∂L/∂K at once on two threads: same values, nothing
+    recorded by the worker; a create_graph backward keeps computing them in order, as graph ops."""
+    import threading
+
+    from tinygrad_cnn.ops import _im2col
+    from tinygrad_cnn.ops.conv import Conv2dWeight
+
+    monkeypatch.setattr(_im2col, "WORKERS", 2)
+    seen = []  # (thread, recorded a graph?) of each kernel-gradient op
+    apply = Conv2dWeight.apply
+
+    def watched(*args, **kwargs):
+        out = apply(*args, **kwargs)
+        seen.append((threading.get_ident(), out.grad_fn is not None))
+        return out
+
+    monkeypatch.setattr(Conv2dWeight, "apply", watched)
+    x, w, b = rng.standard_normal((3, 4, 9, 9)), rng.standard_normal((6, 2, 3, 3)), rng.standard_normal(6)
+    kwargs = {"stride": 2, "padding": 1, "groups": 2}
+    grads = {}
+    for side_by_side in (False, True):
+        monkeypatch.setattr(_im2col, "CONCURRENT_BYTES", 0 if side_by_side else 1 << 62)
+        X, W, B = leaf(x), leaf(w), leaf(b)
+        F.conv2d(X, W, B, **kwargs).pow(2).sum().backward()
+        assert all(t.grad.grad_fn is None and not t.grad.requires_grad for t in (X, W, B))
+        grads[side_by_side] = [t.grad.numpy() for t in (X, W, B)]
+    main = threading.get_ident()
+    assert seen[0] == (main, False) and seen[1][0] != main and seen[1][1] is False
+    for a, b_ in zip(grads[False], grads[True]):
+        np.testing.assert_allclose(a, b_, rtol=1e-13, atol=1e-13)
+    X, W = leaf(x), leaf(w)
+    gx, gw = tc.grad(F.conv2d(X, W, Tensor(b), **kwargs).pow(2).sum(), (X, W), create_graph=True)
+    assert (gx.grad_fn.name(), gw.grad_fn.name()) == ("conv_transpose2d", "conv2d_weight")
+    np.testing.assert_allclose(gx.numpy(), grads[True][0], rtol=1e-13, atol=1e-13)
+
+
+def test_run_concurrently_returns_both_results_and_raises_after_both_finish():
+    import threading
+    import time
+
+    from tinygrad_cnn.ops._runtime import run_concurrently
+
+    first, second = run_concurrently(lambda: threading.get_ident(), lambda: threading.get_ident())
+    assert first == threading.get_ident() and second != first
+    finished = []
+
+    def slow() -> None:
+        time.sleep(0.05)
+        finished.append(True)
+
+    with pytest.raises(ZeroDivisionError):
+        run_concurrently(lambda: 1 / 0, slow)
+    assert finished == [True]
+    with pytest.raises(KeyError):
+        run_concurrently(lambda: None, lambda: {}["missing"])
+
+
 def test_conv2d_saved_tensors_freed_after_backward(rng):
     x = Tensor(rng.standard_normal((2, 2, 6, 6)))
     w = leaf(rng.standard_normal((3, 2, 3, 3)))

@@ -22,7 +22,8 @@ memory of a conv is one block, not the whole im2col matrix, unless the forward k
 for the kernel gradient (``keep_columns``, what ``conv2d`` does when the weight needs a gradient:
 rebuilding them cost more than keeping them, measured on all three workloads).
 Blocks of a large op are shared between the cores (``_runtime.run_parallel``), each with a
-single-threaded BLAS. No Python loop runs over pixels or channels; ``col2im`` loops over the kh×kw
+single-threaded BLAS; a mid-sized layer's input and kernel gradients instead run side by side, one
+per core (``concurrent``, used by ``conv2d``'s backward). No Python loop runs over pixels or channels; ``col2im`` loops over the kh×kw
 kernel offsets (each step one strided add of a whole block), and the blocks over groups of samples.
 """
 
@@ -44,6 +45,10 @@ T = TypeVar("T")
 BLOCK_BYTES = 1 << 21
 #: ops with fewer bytes of columns than this run on one thread: sharing them costs more than it saves
 PARALLEL_BYTES = 1 << 23
+#: a conv layer's input and kernel gradients run side by side, one per core, from this many bytes of
+#: columns up to ``PARALLEL_BYTES`` (measured on LeNet's second layer, 3.3 MB: 1.61 → 1.33 ms; a
+#: thread hand-off costs 40–70 µs, more than the overlap saves on layers much smaller than this)
+CONCURRENT_BYTES = 1 << 20
 #: threads sharing an op's blocks (``TINYGRAD_CNN_THREADS`` overrides; see ``_runtime.py``)
 WORKERS = default_workers()
 
@@ -156,6 +161,12 @@ def _blocks(n: int, per_sample: int) -> list[slice]:
     if n * per_sample >= PARALLEL_BYTES:
         size = min(size, -(-n // WORKERS))
     return [slice(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def concurrent(columns_bytes: int) -> bool:
+    """Whether two independent ops with this many bytes of columns each should run side by side:
+    big enough to pay for the hand-off, too small for either to be shared out block by block."""
+    return WORKERS > 1 and CONCURRENT_BYTES <= columns_bytes < PARALLEL_BYTES
 
 
 def _run_blocks(work: Callable[[slice], T], blocks: list[slice], total_bytes: int) -> list[T]:

@@ -5,7 +5,8 @@ Kept apart from the kernels because each piece touches something global:
 * ``keep_freed_memory``: glibc's ``mallopt`` thresholds, so that freed multi-megabyte NumPy arrays
   are reused instead of returned to the OS and faulted in again (applied once, at import);
 * ``single_threaded_blas``: NumPy's bundled OpenBLAS, one thread for the calling thread only;
-* ``run_parallel``: a small thread pool that shares blocks of samples between the cores.
+* ``run_parallel``: a small thread pool that shares blocks of samples between the cores;
+* ``run_concurrently``: two independent pieces of work side by side on that pool.
 
 ``benchmarks/README.md`` has the measurements behind each.
 """
@@ -18,14 +19,18 @@ import glob
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
 import numpy as np
 
-__all__ = ["keep_freed_memory", "single_threaded_blas", "default_workers", "run_parallel", "ALLOCATOR_TUNED"]
+__all__ = [
+    "keep_freed_memory", "single_threaded_blas", "default_workers", "run_parallel", "run_concurrently",
+    "ALLOCATOR_TUNED",
+]
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def keep_freed_memory(mmap_threshold: int = 32 << 20, trim_threshold: int = 128 << 20) -> bool:
@@ -112,6 +117,21 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
 
 
+def _executor(workers: int) -> ThreadPoolExecutor:
+    """The shared pool, grown to at least ``workers`` threads."""
+    global _pool, _pool_size
+    if _pool is None or _pool_size < workers:
+        if _pool is not None:
+            _pool.shutdown(wait=False)
+        _pool, _pool_size = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tinygrad_cnn-conv"), workers
+    return _pool
+
+
+def _single_threaded(work: Callable[[], T]) -> T:
+    with single_threaded_blas():
+        return work()
+
+
 def run_parallel(work: Callable[[T], object], items: list[T], workers: int) -> list:
     """``[work(item) for item in items]`` on up to ``workers`` threads, each with a single-threaded BLAS.
 
@@ -120,16 +140,23 @@ def run_parallel(work: Callable[[T], object], items: list[T], workers: int) -> l
     this beat a 2-threaded BLAS on the same conv kernels on every workload: small GEMMs parallelise
     poorly inside BLAS, and the im2col copies and col2im adds are not parallelised by it at all.
     """
-    global _pool, _pool_size
-
-    def run(item: T) -> object:
-        with single_threaded_blas():
-            return work(item)
-
     if workers <= 1 or len(items) <= 1:
-        return [run(item) for item in items]
-    if _pool is None or _pool_size < workers:
-        if _pool is not None:
-            _pool.shutdown(wait=False)
-        _pool, _pool_size = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tinygrad_cnn-conv"), workers
-    return list(_pool.map(run, items))
+        return [_single_threaded(lambda item=item: work(item)) for item in items]
+    return list(_executor(workers).map(lambda item: _single_threaded(lambda: work(item)), items))
+
+
+def run_concurrently(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """``(first(), second())``, the second on a worker thread while this thread runs the first.
+
+    For two independent ops too small to share out block by block, such as a conv layer's input and
+    kernel gradients. Handing work to another thread costs 40–70 µs on the 2-vCPU machines measured
+    (a woken vCPU), so callers use this only for work of a few hundred µs or more. Each side runs
+    with a single-threaded BLAS; an exception in either is raised here, after both have finished.
+    """
+    later = _executor(2).submit(_single_threaded, second)
+    try:
+        result = _single_threaded(first)
+    except BaseException:
+        wait([later])  # never leave the worker running on arrays the caller is about to drop
+        raise
+    return result, later.result()

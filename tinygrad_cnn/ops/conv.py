@@ -14,13 +14,15 @@ The NumPy kernels live in ``_im2col.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_anomaly_enabled, is_grad_enabled, no_grad
 from ..tensor import Tensor
 from . import _im2col as k2
+from ._runtime import run_concurrently
 from .shape import pad as _pad
 
 __all__ = ["correlate2d", "convolve2d", "conv2d", "conv_transpose2d", "conv2d_weight"]
@@ -237,15 +239,46 @@ class Conv2d(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         s, p, d, groups = ctx.stride, ctx.padding, ctx.dilation, ctx.groups
         kernel = weight.shape[2:]
+        op = _transpose_output_padding(x.shape[2:], g.shape[2:], kernel, s, p, d)
+
+        def input_grad() -> Tensor:
+            return ConvTranspose2d.apply(g, weight, None, s, p, op, groups, d)
+
+        def kernel_grad() -> Tensor:
+            return Conv2dWeight.apply(x, g, kernel, s, p, d, groups, _columns=columns)
+
         gx = gw = gb = None
-        if need_x:
-            op = _transpose_output_padding(x.shape[2:], g.shape[2:], kernel, s, p, d)
-            gx = ConvTranspose2d.apply(g, weight, None, s, p, op, groups, d)
-        if need_w:
-            gw = Conv2dWeight.apply(x, g, kernel, s, p, d, groups, _columns=columns)
+        if need_x and need_w and _side_by_side(x, weight, g):
+            gx, gw = run_concurrently(input_grad, _unrecorded(kernel_grad))
+        else:
+            gx = input_grad() if need_x else None
+            gw = kernel_grad() if need_w else None
         if need_b:
             gb = g.sum((0, 2, 3))
         return gx, gw, gb, None, None, None, None
+
+
+def _side_by_side(x: Tensor, weight: Tensor, g: Tensor) -> bool:
+    """Whether to compute a layer's input and kernel gradients at once, one on each core.
+
+    Only in a plain backward (no graph being recorded, no anomaly checks: both are per thread), and
+    only where neither op shares its own blocks between the cores (``k2.concurrent``).
+    """
+    if is_grad_enabled() or is_anomaly_enabled():
+        return False
+    kh, kw = weight.shape[2:]
+    columns_bytes = x.shape[0] * x.shape[1] * kh * kw * g.shape[2] * g.shape[3] * x.dtype.itemsize
+    return k2.concurrent(columns_bytes)
+
+
+def _unrecorded(work: Callable[[], Tensor]) -> Callable[[], Tensor]:
+    """``work`` with recording off on whatever thread runs it (a worker thread starts with it on)."""
+
+    def run() -> Tensor:
+        with no_grad():
+            return work()
+
+    return run
 
 
 class Conv2dWeight(Function):
