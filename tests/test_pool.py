@@ -156,6 +156,18 @@ def test_max_pool_gradcheck(rng, kwargs):
     assert tc.gradgradcheck(lambda a: F.max_pool2d(a, **kwargs), (x,))
 
 
+@pytest.mark.parametrize("shape, kwargs", [
+    ((2, 2, 4, 6), {"kernel_size": 2}),
+    ((1, 2, 4, 4), {"kernel_size": 2, "padding": 1}),
+    ((1, 1, 6, 6), {"kernel_size": (3, 2)}),
+])
+def test_max_pool_gradcheck_tiling_windows(rng, shape, kwargs):
+    """Windows that tile the (padded) input exactly: the backward writes each element once, no zero fill."""
+    x = leaf(rng.permutation(int(np.prod(shape))).reshape(shape) * 0.1)
+    assert tc.gradcheck(lambda a: F.max_pool2d(a, **kwargs), (x,))
+    assert tc.gradgradcheck(lambda a: F.max_pool2d(a, **kwargs), (x,))
+
+
 @pytest.mark.parametrize("kwargs", AVG_CASES + [{"kernel_size": 2, "padding": 1, "divisor_override": 3}])
 def test_avg_pool_gradcheck(rng, kwargs):
     x = leaf(rng.standard_normal((1, 2, 5, 6)))

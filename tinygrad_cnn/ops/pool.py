@@ -70,15 +70,20 @@ class MaxPool2dBackward(Function):
         ctx.save_for_backward(offsets)
         n, c, h, w = in_shape
         ho, wo = g.shape[2:]
-        out = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=g.dtype)
+        padded = (h + 2 * padding[0], w + 2 * padding[1])
         overlap = any(stride[a] < dilation[a] * (kernel[a] - 1) + 1 for a in range(2))
-        off = offsets.data
+        # Windows that tile the input exactly (2×2 stride 2 on an even size) write every element once.
+        tiled = all(stride[a] == kernel[a] and dilation[a] == 1 and (ho, wo)[a] * stride[a] == padded[a]
+                    for a in range(2))
+        out = (np.empty if tiled else np.zeros)((n, c) + padded, dtype=g.dtype)
+        off, gd = offsets.data, g.data
+        mask = np.empty(off.shape, dtype=bool)
         for i, j, sl in _slices(kernel, (ho, wo), stride, dilation):
-            routed = g.data * (off == i * kernel[1] + j)
+            np.equal(off, i * kernel[1] + j, out=mask)
             if overlap:  # an element can be the maximum of several windows: its gradients add up
-                out[sl] += routed
+                out[sl] += gd * mask
             else:
-                out[sl] = routed
+                np.multiply(gd, mask, out=out[sl])
         if padding == (0, 0):
             return out
         return np.ascontiguousarray(out[:, :, padding[0] : padding[0] + h, padding[1] : padding[1] + w])
