@@ -34,6 +34,30 @@ def test_sum_mean_values_and_gradients(op, dim, keepdim, rng):
     assert tc.gradgradcheck(f, (x,))
 
 
+@pytest.mark.parametrize("shape, dim", [
+    ((5, 3, 6, 7), (0, 2, 3)),  # a conv bias gradient: rows of H·W, then the batch
+    ((4, 32), 1),
+    ((2, 3, 4, 5), (2, 3)),
+    ((2, 3, 4, 5), (1, 3)),  # only the last axis is a row
+    ((3, 2, 5000), 2),  # rows too long for one BLAS product: NumPy's sum
+    ((6, 9), (0, 1)),  # the whole array: NumPy's sum
+])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sum_over_trailing_axes_as_rows(shape, dim, keepdim, dtype, rng):
+    """Sums over the last axes run as a product with a vector of ones: NumPy's values, and float32
+    rows as accurate as NumPy's own float32 sum."""
+    a = rng.standard_normal(shape).astype(dtype)
+    out = Tensor(a).sum(dim, keepdim=keepdim).numpy()
+    ref = np.sum(a.astype(np.float64), axis=dim, keepdims=keepdim)
+    assert out.shape == ref.shape and out.dtype == dtype
+    own_error = np.abs(np.sum(a, axis=dim, keepdims=keepdim) - ref).max()
+    tolerance = 1e-12 if dtype == np.float64 else max(4 * own_error, 1e-6)
+    np.testing.assert_allclose(out, ref, rtol=0, atol=tolerance)
+    np.testing.assert_array_equal(np.isnan(Tensor(np.where(a > 2, np.nan, a)).sum(dim).numpy()),
+                                  np.isnan(np.sum(np.where(a > 2, np.nan, a), axis=dim)))
+
+
 def test_sum_keyword_names_and_float32():
     x = Tensor(np.ones((2, 3), dtype=np.float32))
     assert x.sum(dim=1, keepdim=True).shape == (2, 1)

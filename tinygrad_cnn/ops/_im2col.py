@@ -23,8 +23,9 @@ for the kernel gradient (``keep_columns``, what ``conv2d`` does when the weight 
 rebuilding them cost more than keeping them, measured on all three workloads).
 Blocks of a large op are shared between the cores (``_runtime.run_parallel``), each with a
 single-threaded BLAS; a mid-sized layer's input and kernel gradients instead run side by side, one
-per core (``concurrent``, used by ``conv2d``'s backward). No Python loop runs over pixels or channels; ``col2im`` loops over the kh×kw
-kernel offsets (each step one strided add of a whole block), and the blocks over groups of samples.
+per core (``concurrent``, used by ``conv2d``'s backward). No Python loop runs over pixels or
+channels; ``col2im`` loops over the kh×kw kernel offsets (each step one strided add of a whole
+block), and the blocks over groups of samples.
 """
 
 from __future__ import annotations
