@@ -327,7 +327,7 @@ def test_conv_kernels_blocked_over_samples(rng, monkeypatch, block_bytes, worker
     monkeypatch.setattr(_im2col, "BLOCK_BYTES", block_bytes)
     monkeypatch.setattr(_im2col, "WORKERS", workers)
     monkeypatch.setattr(_im2col, "PARALLEL_BYTES", 0)  # share even these small ops among the workers
-    for h in (5, 9, 20):  # channel-major and per-sample kernel gradients; both col2im layouts
+    for h in (5, 9, 20, 66):  # channel-major and per-sample kernel gradients; both col2im layouts
         x = rng.standard_normal((5, 4, h, h))
         w = rng.standard_normal((6, 2, 3, 3))
         kwargs = {"stride": 2, "padding": 1, "groups": 2}
@@ -338,6 +338,22 @@ def test_conv_kernels_blocked_over_samples(rng, monkeypatch, block_bytes, worker
         y.backward(Tensor(g))
         inner = float((y.numpy() * g).sum())
         assert np.isclose((X.grad.numpy() * x).sum(), inner) and np.isclose((W.grad.numpy() * w).sum(), inner)
+
+
+@pytest.mark.parametrize("kernel, stride, dilation", [((3, 3), (1, 1), (1, 1)), ((2, 3), (2, 1), (1, 2))])
+def test_batch_last_col2im_is_the_strided_adds_as_one_sparse_product(rng, kernel, stride, dilation):
+    """The sparse scatter gives the strided-add col2im's sums bit for bit, in float32 and float64."""
+    from tinygrad_cnn.ops import _im2col
+
+    c, n, out_hw = 3, 4, (5, 4)
+    padded = tuple(dilation[a] * (kernel[a] - 1) + stride[a] * (out_hw[a] - 1) + 1 + a for a in range(2))
+    for dtype in (np.float32, np.float64):
+        dcols = rng.standard_normal((c, *kernel, *out_hw, n)).astype(dtype)
+        fast = _im2col.col2im_batch_last(dcols.reshape(-1, n), c, padded, kernel, out_hw, stride, dilation)
+        adds = _im2col.col2im(np.ascontiguousarray(dcols.transpose(0, 1, 2, 5, 3, 4)), padded, kernel, stride,
+                              dilation)
+        assert fast.dtype == dtype and fast.shape == (c, *padded, n)
+        np.testing.assert_array_equal(fast, adds.transpose(0, 2, 3, 1))
 
 
 def test_conv2d_input_and_kernel_gradients_side_by_side(rng, monkeypatch):
