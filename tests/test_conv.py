@@ -393,27 +393,6 @@ def test_conv2d_input_and_kernel_gradients_side_by_side(rng, monkeypatch):
     np.testing.assert_allclose(gx.numpy(), grads[True][0], rtol=1e-13, atol=1e-13)
 
 
-def test_run_concurrently_returns_both_results_and_raises_after_both_finish():
-    import threading
-    import time
-
-    from tinygrad_cnn.ops._runtime import run_concurrently
-
-    first, second = run_concurrently(lambda: threading.get_ident(), lambda: threading.get_ident())
-    assert first == threading.get_ident() and second != first
-    finished = []
-
-    def slow() -> None:
-        time.sleep(0.05)
-        finished.append(True)
-
-    with pytest.raises(ZeroDivisionError):
-        run_concurrently(lambda: 1 / 0, slow)
-    assert finished == [True]
-    with pytest.raises(KeyError):
-        run_concurrently(lambda: None, lambda: {}["missing"])
-
-
 def test_conv2d_saved_tensors_freed_after_backward(rng):
     x = Tensor(rng.standard_normal((2, 2, 6, 6)))
     w = leaf(rng.standard_normal((3, 2, 3, 3)))
