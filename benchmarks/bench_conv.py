@@ -1,7 +1,7 @@
 """Convolution benchmark: forward + backward medians of tinygrad_cnn, the second document's loop layer
 and PyTorch (CPU, same thread count, when installed), on the three workloads of issue 3.
 
-    python3 benchmarks/bench_conv.py [--repeats 30] [--threads N] [--quick]
+    python3 benchmarks/bench_conv.py [--repeats 30] [--threads N] [--quick] [--torch-passive]
 
 Workloads (float32; gradients for the parameters only, as a training step needs):
   W1 "seed":  N=200, 1×28×28 → conv 3@5×5 → sigmoid → flatten → linear 1728→1 → sigmoid → MSE
@@ -15,7 +15,10 @@ workload needs): ours vs the loop layer vs PyTorch, GFLOP/s and the fraction of 
 
 Timing notes (benchmarks/README.md): OpenBLAS's idle workers spin after each call and steal a core
 from whatever runs next, so OPENBLAS_THREAD_TIMEOUT is set before NumPy loads; ours and PyTorch's
-steps are interleaved in one process so the ratios see the same machine load.
+steps are interleaved in one process so the ratios see the same machine load. PyTorch's OpenMP
+threads spin-wait between parallel regions by default, which is much of its lead on small ops on
+2 vCPUs (our pool's threads sleep: Python cannot spin without holding the GIL); --torch-passive sets
+OMP_WAIT_POLICY=PASSIVE before PyTorch loads, so that both sides' threads sleep when idle.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ def _early_threads() -> int:
 
 
 THREADS = _early_threads()
+if "--torch-passive" in sys.argv:  # must reach libgomp before PyTorch loads it
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)
 os.environ["TINYGRAD_CNN_THREADS"] = str(THREADS)  # the conv kernels' own worker threads
@@ -303,6 +308,8 @@ def main() -> None:
     parser.add_argument("--loop-repeats", type=int, default=3, help="repetitions of the slow loop layer")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, for a smoke run")
     parser.add_argument("--threads", type=int, default=THREADS, help="BLAS and PyTorch threads (default: all cores)")
+    parser.add_argument("--torch-passive", action="store_true",
+                        help="PyTorch's OpenMP threads sleep when idle (OMP_WAIT_POLICY=PASSIVE), as ours do")
     args = parser.parse_args()
     repeats = 5 if args.quick else args.repeats
     if torch is not None:
@@ -311,7 +318,8 @@ def main() -> None:
     rate = blas_rate_gflops()
     print(f"tinygrad_cnn {tc.__version__}, NumPy {np.__version__}, "
           f"PyTorch {torch.__version__ if torch else 'not installed'}; {THREADS} threads; "
-          f"NumPy float32 GEMM {rate:.0f} GFLOP/s (1024² square); load average {os.getloadavg()[0]:.2f}\n")
+          f"NumPy float32 GEMM {rate:.0f} GFLOP/s (1024² square); load average {os.getloadavg()[0]:.2f}; "
+          f"PyTorch's idle OpenMP threads {'sleep' if args.torch_passive else 'spin (its default)'}\n")
 
     print("(1) Whole training steps, forward + backward, median ms")
     print(f"{'workload':<12} {'ours':>8} {'PyTorch':>8} {'ours/PyTorch':>13}")
