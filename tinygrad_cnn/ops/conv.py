@@ -239,9 +239,9 @@ class Conv2d(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         s, p, d, groups = ctx.stride, ctx.padding, ctx.dilation, ctx.groups
         kernel = weight.shape[2:]
-        op = _transpose_output_padding(x.shape[2:], g.shape[2:], kernel, s, p, d)
 
         def input_grad() -> Tensor:
+            op = _transpose_output_padding(x.shape[2:], g.shape[2:], kernel, s, p, d)
             return ConvTranspose2d.apply(g, weight, None, s, p, op, groups, d)
 
         def kernel_grad() -> Tensor:
