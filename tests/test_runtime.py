@@ -81,3 +81,12 @@ def test_run_concurrently_returns_both_results_and_raises_after_both_finish():
     assert finished == [True]
     with pytest.raises(KeyError):
         run_concurrently(lambda: None, lambda: {}["missing"])
+
+
+def test_run_concurrently_nested_in_a_pool_thread_runs_inline():
+    def nested() -> tuple[int, int, int]:
+        a, b = run_concurrently(threading.get_ident, threading.get_ident)
+        return threading.get_ident(), a, b
+
+    _, (worker, a, b) = _within(30, lambda: run_concurrently(lambda: None, nested))
+    assert a == b == worker

@@ -159,7 +159,7 @@ def run_parallel(work: Callable[[T], object], items: list[T], workers: int) -> l
     """
     workers = min(workers, len(items))
     if workers <= 1 or getattr(_worker, "busy", False):
-        return [_single_threaded(lambda item=item: work(item)) for item in items]
+        return _single_threaded(lambda: [work(item) for item in items])
     results: list = [None] * len(items)
     pending = iter(range(len(items)))
     lock = threading.Lock()
@@ -190,7 +190,10 @@ def run_concurrently(first: Callable[[], T], second: Callable[[], U]) -> tuple[T
     kernel gradients. Handing work to another thread costs 40–70 µs on the 2-vCPU machines measured
     (a woken vCPU), so callers use this only for work of a few hundred µs or more. Each side runs
     with a single-threaded BLAS; an exception in either is raised here, after both have finished.
+    Called from a pool thread, both run on it, one after the other, as nested ``run_parallel`` does.
     """
+    if getattr(_worker, "busy", False):
+        return _single_threaded(lambda: (first(), second()))
     later = _executor(1).submit(_pooled, second)
     try:
         result = _single_threaded(first)
