@@ -36,7 +36,7 @@ class ScaledCube(tc.Function):
     def forward(ctx, x, scale, y):
         ctx.scale = scale
         ctx.save_for_backward(x, y)
-        return scale * x.data**3 * y.data
+        return scale * x.detach().numpy()**3 * y.detach().numpy()
 
     @staticmethod
     def backward(ctx, g):
@@ -99,7 +99,7 @@ def test_needs_input_grad_and_attributes():
         def forward(ctx, a, k, b):
             seen["needs"] = ctx.needs_input_grad
             ctx.k = k
-            return a.data * b.data * k
+            return a.detach().numpy() * b.detach().numpy() * k
 
         @staticmethod
         def backward(ctx, g):
@@ -129,7 +129,7 @@ def test_saving_the_output_does_not_leak_a_cycle():
     class Exp(tc.Function):
         @staticmethod
         def forward(ctx, x):
-            out = np.exp(x.data)
+            out = np.exp(x.detach().numpy())
             ctx.save_for_backward(out)
             return out
 
@@ -148,7 +148,7 @@ def test_forward_returning_numpy_scalar_and_tensor():
         @staticmethod
         def forward(ctx, x):
             ctx._shape = x.shape
-            return np.sum(x.data)  # a NumPy scalar, not an array
+            return np.sum(x.detach().numpy())  # a NumPy scalar, not an array
 
         @staticmethod
         def backward(ctx, g):
@@ -165,7 +165,7 @@ def test_backward_may_return_a_broadcastable_gradient():
     class Shift(tc.Function):
         @staticmethod
         def forward(ctx, x, b):
-            return x.data + b.data
+            return x.detach().numpy() + b.detach().numpy()
 
         @staticmethod
         def backward(ctx, g):
@@ -180,7 +180,7 @@ def test_wrong_number_of_gradients_is_a_clear_error():
     class Bad(tc.Function):
         @staticmethod
         def forward(ctx, a, b):
-            return a.data * b.data
+            return a.detach().numpy() * b.detach().numpy()
 
         @staticmethod
         def backward(ctx, g):
@@ -195,7 +195,7 @@ def test_wrong_gradient_shape_is_a_clear_error():
     class BadShape(tc.Function):
         @staticmethod
         def forward(ctx, a):
-            return a.data * 2
+            return a.detach().numpy() * 2
 
         @staticmethod
         def backward(ctx, g):
@@ -225,7 +225,7 @@ def test_integer_output_with_grad_is_an_error():
     class ToInt(tc.Function):
         @staticmethod
         def forward(ctx, a):
-            return a.data.astype(np.int64)
+            return a.detach().numpy().astype(np.int64)
 
         @staticmethod
         def backward(ctx, g):
@@ -240,7 +240,7 @@ def test_gradient_dtype_is_cast_to_the_input():
     class Upcast(tc.Function):
         @staticmethod
         def forward(ctx, a):
-            return a.data.astype(np.float64)
+            return a.detach().numpy().astype(np.float64)
 
         @staticmethod
         def backward(ctx, g):
@@ -260,7 +260,7 @@ class WrongCube(tc.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.data**3
+        return x.detach().numpy()**3
 
     @staticmethod
     def backward(ctx, g):
@@ -274,7 +274,7 @@ class OpaqueCube(tc.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.data**3
+        return x.detach().numpy()**3
 
     @staticmethod
     def backward(ctx, g):
@@ -326,7 +326,7 @@ def test_backward_may_return_numpy_arrays_and_gradients_for_plain_values_are_ign
         @staticmethod
         def forward(ctx, x, k):
             ctx.k = k
-            return x.data * k + 1.0
+            return x.detach().numpy() * k + 1.0
 
         @staticmethod
         def backward(ctx, g):

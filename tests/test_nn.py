@@ -130,12 +130,12 @@ def test_state_dict_round_trip_copies_and_casts():
     sd = a.state_dict()
     assert all(isinstance(v, np.ndarray) for v in sd.values())
     sd["fc1.weight"][...] = 7  # a copy: the model is unchanged
-    assert not np.all(a.fc1.weight.data == 7)
+    assert not np.all(a.fc1.weight.detach().numpy() == 7)
     sd64 = {k: v.astype(np.float64) for k, v in a.state_dict().items()}
     result = b.load_state_dict(sd64)
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (k, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
         assert q.dtype == np.float32, k
 
 
@@ -227,12 +227,12 @@ def test_default_init_bounds_and_shapes():
     assert conv.weight.shape == (16, 6, 5, 5) and conv.bias.shape == (16,)
     fan_in = 6 * 25
     bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=√5): gain √(2/6), bound gain·√(3/fan_in) = 1/√fan_in
-    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.weight.data).max() > 0.9 * bound
-    assert np.abs(conv.bias.data).max() <= bound
+    assert np.abs(conv.weight.detach().numpy()).max() <= bound and np.abs(conv.weight.detach().numpy()).max() > 0.9 * bound
+    assert np.abs(conv.bias.detach().numpy()).max() <= bound
     assert conv.weight.dtype == np.float32
     lin = nn.Linear(1728, 1)
-    assert np.abs(lin.weight.data).max() <= 1 / math.sqrt(1728)
-    assert lin.weight.data.std() == pytest.approx(1 / math.sqrt(1728) / math.sqrt(3), rel=0.1)
+    assert np.abs(lin.weight.detach().numpy()).max() <= 1 / math.sqrt(1728)
+    assert lin.weight.detach().numpy().std() == pytest.approx(1 / math.sqrt(1728) / math.sqrt(3), rel=0.1)
 
 
 def test_init_is_repeatable_with_manual_seed():
@@ -266,11 +266,11 @@ def test_init_statistics(fn, kwargs, std):
 def test_constant_inits_and_errors():
     w = nn.Parameter(np.zeros((2, 3), np.float32))
     nn.init.ones_(w)
-    assert np.all(w.data == 1)
+    assert np.all(w.detach().numpy() == 1)
     nn.init.constant_(w, 0.25)
-    assert np.all(w.data == 0.25)
+    assert np.all(w.detach().numpy() == 0.25)
     nn.init.zeros_(w)
-    assert np.all(w.data == 0)
+    assert np.all(w.detach().numpy() == 0)
     assert nn.init.calculate_gain("tanh") == pytest.approx(5 / 3)
     with pytest.raises(ValueError, match="fewer than 2"):
         nn.init.xavier_uniform_(Tensor(np.zeros(3)))
@@ -401,5 +401,5 @@ def test_linear_init_distribution_matches_torch_bounds():
     t = torch.nn.Linear(30, 7)
     o = nn.Linear(30, 7)
     tb = 1 / math.sqrt(30)
-    assert t.weight.abs().max().item() <= tb and np.abs(o.weight.data).max() <= tb
+    assert t.weight.abs().max().item() <= tb and np.abs(o.weight.detach().numpy()).max() <= tb
     assert t.weight.dtype == torch.float32 and o.weight.dtype == np.float32

@@ -191,10 +191,10 @@ _sequence = itertools.count()
 class _SavedOutput:
     """Marks a saved tensor that is the node's own output (saved without a reference cycle)."""
 
-    __slots__ = ("data", "requires_grad")
+    __slots__ = ("_data", "requires_grad")
 
     def __init__(self, data: np.ndarray, requires_grad: bool) -> None:
-        self.data = data
+        self._data = data
         self.requires_grad = requires_grad
 
 
@@ -238,7 +238,7 @@ class Node:
         out = []
         for item in self._saved:
             if isinstance(item, _SavedOutput):
-                t = Tensor._make(item.data, self if item.requires_grad else None, item.requires_grad)
+                t = Tensor._make(item._data, self if item.requires_grad else None, item.requires_grad)
                 out.append(t)
             elif isinstance(item, np.ndarray):
                 out.append(Tensor._make(item, None, False))
@@ -280,7 +280,7 @@ class Node:
             return []
         out = []
         for item in self._saved:
-            data = getattr(item, "data", item)
+            data = getattr(item, "_data", item)
             if isinstance(data, np.ndarray):
                 out.append(data)
         return out
@@ -366,7 +366,7 @@ class Function:
         finally:
             mode.enabled = enabled
         if isinstance(out, tensor_cls):
-            data = out.data
+            data = out._data
         elif isinstance(out, np.ndarray):
             data = out
         elif isinstance(out, np.generic):
@@ -426,15 +426,15 @@ def _fit_grad(g: Any, shape: tuple[int, ...], dtype: np.dtype, fn_name: str, ind
     """Check a returned gradient against its input: shape (summing broadcast dims) and dtype."""
     if not isinstance(g, _Tensor):
         g = _Tensor._make(np.asarray(g, dtype=dtype), None, False)
-    if g.data.shape != shape:
-        if _broadcastable_to(shape, g.data.shape):
+    if g._data.shape != shape:
+        if _broadcastable_to(shape, g._data.shape):
             g = g.sum_to_size(shape)
         else:
             raise RuntimeError(
                 f"{fn_name}.backward returned a gradient of shape {g.shape} for input {index}, "
                 f"which has shape {shape}"
             )
-    if g.data.dtype != dtype:
+    if g._data.dtype != dtype:
         g = g.to(dtype)
     return g
 
@@ -561,12 +561,12 @@ def _walk(
                 leaf.grad = g if leaf.grad is None else leaf.grad + g
             elif leaf.grad is None:
                 # A copy: the incoming array may be shared (a pass-through add, the user's seed).
-                leaf.grad = Tensor._make(np.array(g.data, copy=True), None, False)
+                leaf.grad = Tensor._make(np.array(g._data, copy=True), None, False)
             elif leaf.grad.grad_fn is not None or leaf.grad.shape != g.shape:
                 # a differentiable .grad from an earlier create_graph pass: keep its graph intact
                 leaf.grad = leaf.grad.detach() + g.detach()
             else:
-                leaf.grad.data[...] += g.data  # accumulate in place, as PyTorch
+                leaf.grad._data[...] += g._data  # accumulate in place, as PyTorch
     return None
 
 
@@ -605,11 +605,11 @@ def _call_backward(node: Node, g: Any) -> list[Any]:
         if isinstance(child, Node):
             shape, dtype = child._out_shape, child._out_dtype
         else:
-            shape, dtype = child.data.shape, child.data.dtype
-        if not isinstance(cg, _Tensor) or cg.data.shape != shape or cg.data.dtype != dtype:
+            shape, dtype = child._data.shape, child._data.dtype
+        if not isinstance(cg, _Tensor) or cg._data.shape != shape or cg._data.dtype != dtype:
             cg = _fit_grad(cg, shape, dtype, fn.op_name(), i)
         if _mode.anomaly:
-            _check_finite(cg.data, f"gradient for input {i}", node)
+            _check_finite(cg._data, f"gradient for input {i}", node)
         out.append(cg)
     return out
 
@@ -629,7 +629,7 @@ def _seed_grads(outputs: list[Any], grad_outputs: list[Any], caller: str) -> lis
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if i < len(grad_outputs) else None
         if g is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(
                     f"{caller}: grad can be implicitly created only for scalar outputs, but output {i} "
                     f"has shape {out.shape}; pass gradient= (a tensor of shape {out.shape})"

@@ -139,10 +139,10 @@ def binary_cross_entropy(
     _tensor(input, "binary_cross_entropy", "input")
     _check_reduction("binary_cross_entropy", reduction)
     target = _check_target("binary_cross_entropy", input, target)
-    if input.data.size and (np.nanmin(input.data) < 0 or np.nanmax(input.data) > 1):
+    if input._data.size and (np.nanmin(input._data) < 0 or np.nanmax(input._data) > 1):
         raise ValueError(
             "binary_cross_entropy: all elements of input should be between 0 and 1 (probabilities, "
-            f"e.g. after sigmoid); got values in [{input.data.min():.4g}, {input.data.max():.4g}]"
+            f"e.g. after sigmoid); got values in [{input._data.min():.4g}, {input._data.max():.4g}]"
         )
     if target.shape != input.shape:
         target = target.expand(input.shape)
@@ -162,7 +162,7 @@ def nll_loss(
     """Negative log-likelihood of log-probabilities ``input`` (N, C[, d1, ...]) at class indices ``target``."""
     _tensor(input, "nll_loss", "input")
     _check_reduction("nll_loss", reduction)
-    target_arr = np.asarray(target.data if isinstance(target, Tensor) else target)
+    target_arr = np.asarray(target._data if isinstance(target, Tensor) else target)
     if target_arr.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: target must hold integer class indices, got dtype {target_arr.dtype}")
     unbatched = input.ndim == 1
@@ -191,7 +191,7 @@ def nll_loss(
     if weight is None:
         w = np.ones(c, dtype=input.dtype)
     else:
-        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+        w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
     if w.shape != (c,):
         raise ValueError(f"nll_loss: weight must have shape ({c},), got {w.shape}")
     per = w[safe] * valid_flat
@@ -217,7 +217,7 @@ def cross_entropy(
     _check_reduction("cross_entropy", reduction)
     dim = 0 if input.ndim == 1 else 1
     logp = input.log_softmax(dim)
-    target_arr = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target_arr = target._data if isinstance(target, Tensor) else np.asarray(target)
     if target_arr.dtype.kind == "f":  # class probabilities
         if target_arr.shape != input.shape:
             raise ValueError(

@@ -54,7 +54,7 @@ def promote_inputs(inputs: Sequence[Any]) -> tuple[list[Any], bool]:
             if x.dtype != np.float64:
                 promoted = True
             # A C-ordered copy: finite differences perturb it in place through a flat view.
-            out.append(Tensor(np.array(x.data, dtype=np.float64, order="C"), requires_grad=x.requires_grad))
+            out.append(Tensor(np.array(x._data, dtype=np.float64, order="C"), requires_grad=x.requires_grad))
         else:
             out.append(x)
     return out, promoted
@@ -70,24 +70,24 @@ def finite_differences(
     """
     wrt = _differentiable(inputs) if wrt is None else list(wrt)
     # Not under no_grad: func may itself differentiate (gradgradcheck's first derivative).
-    base = [o.data.astype(np.float64, copy=True).reshape(-1) for o in _outputs(func, inputs)]
+    base = [o._data.astype(np.float64, copy=True).reshape(-1) for o in _outputs(func, inputs)]
     central: list[list[np.ndarray]] = []
     forward: list[list[np.ndarray]] = []
     backward: list[list[np.ndarray]] = []
     for i in wrt:
         x = inputs[i]
-        flat = x.data.reshape(-1)  # a view: perturb in place, restore afterwards
-        if not np.shares_memory(flat, x.data):
-            raise ValueError(f"finite differences need input {i} as a contiguous array, got strides {x.data.strides}")
+        flat = x._data.reshape(-1)  # a view: perturb in place, restore afterwards
+        if not np.shares_memory(flat, x._data):
+            raise ValueError(f"finite differences need input {i} as a contiguous array, got strides {x._data.strides}")
         plus_cols = [np.zeros((b.size, flat.size)) for b in base]
         minus_cols = [np.zeros((b.size, flat.size)) for b in base]
         for j in range(flat.size):
             orig = flat[j]
             # Copy each output at once: an output may share the input's array (identity, views).
             flat[j] = orig + eps
-            plus = [o.data.astype(np.float64, copy=True) for o in _outputs(func, inputs)]
+            plus = [o._data.astype(np.float64, copy=True) for o in _outputs(func, inputs)]
             flat[j] = orig - eps
-            minus = [o.data.astype(np.float64, copy=True) for o in _outputs(func, inputs)]
+            minus = [o._data.astype(np.float64, copy=True) for o in _outputs(func, inputs)]
             flat[j] = orig
             for o, (p, m) in enumerate(zip(plus, minus)):
                 plus_cols[o][:, j] = p.reshape(-1)
@@ -116,17 +116,17 @@ def analytical_jacobian(
     wrt = _differentiable(inputs) if wrt is None else list(wrt)
     outs = _outputs(func, inputs)
     targets = [inputs[i] for i in wrt]
-    jac = [[np.zeros((o.data.size, inputs[i].data.size)) for o in outs] for i in wrt]
+    jac = [[np.zeros((o._data.size, inputs[i]._data.size)) for o in outs] for i in wrt]
     for o, out in enumerate(outs):
         if not out.requires_grad or (only_outputs is not None and o not in only_outputs):
             continue
-        for k in range(out.data.size):
+        for k in range(out._data.size):
             seed = np.zeros(out.shape, dtype=out.dtype)
             seed.reshape(-1)[k] = 1
             grads = autograd_grad(out, targets, Tensor(seed), retain_graph=True, allow_unused=True)
             for n, g in enumerate(grads):
                 if g is not None:
-                    jac[n][o][k, :] = g.data.reshape(-1)
+                    jac[n][o][k, :] = g._data.reshape(-1)
     return jac
 
 
@@ -241,7 +241,7 @@ def second_order_problem(
         grad_outputs = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outputs]
     else:
         grad_outputs = [
-            Tensor(np.array(g.data if isinstance(g, Tensor) else g, dtype=np.float64), requires_grad=True)
+            Tensor(np.array(g._data if isinstance(g, Tensor) else g, dtype=np.float64), requires_grad=True)
             for g in _as_tuple(grad_outputs)
         ]
         for o, (g, out) in enumerate(zip(grad_outputs, outputs)):

@@ -30,7 +30,7 @@ _FORMAT = 1
 def _encode(obj: Any, key: str, arrays: dict[str, np.ndarray]) -> Any:
     """Turn ``obj`` into JSON, moving arrays into ``arrays`` under unique names derived from ``key``."""
     if isinstance(obj, Tensor):
-        obj = obj.data
+        obj = obj._data
     elif hasattr(obj, "detach") and hasattr(obj, "numpy") and not isinstance(obj, np.ndarray):  # a torch tensor
         obj = obj.detach().cpu().numpy()
     if isinstance(obj, np.ndarray):

@@ -56,7 +56,7 @@ def get_default_dtype() -> np.dtype:
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten_list(data)):
             data = _nested_tensor_list_to_array(data)
@@ -86,10 +86,23 @@ def _flatten_list(x: Any) -> Iterable[Any]:
 
 def _nested_tensor_list_to_array(data: Any) -> Any:
     if isinstance(data, Tensor):
-        return data.data
+        return data._data
     if isinstance(data, (list, tuple)):
         return [_nested_tensor_list_to_array(x) for x in data]
     return data
+
+
+class VersionCounter:
+    """How many times a storage was changed in place; shared by a tensor, its ``detach()``es and views.
+
+    Autograd records it when a tensor is saved for backward and checks it again in backward, so a
+    gradient is never computed from data that changed in between (PyTorch's ``_version``).
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
 
 
 class Tensor:
@@ -110,10 +123,11 @@ class Tensor:
     _name: str | None = None
     _hooks: list[Callable] | tuple = ()  # becomes a list on the first register_hook
     _grad_of: list[Any] | tuple = ()  # set by the engine: what this gradient is the gradient of
+    _vc: VersionCounter | None = None  # created on first use (``_version_counter``)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
         arr = _to_array(data, dtype)
-        self.data: np.ndarray = arr
+        self._data: np.ndarray = arr
         self.grad_fn: Node | None = None
         self._requires_grad = False
         if name is not None:
@@ -124,7 +138,7 @@ class Tensor:
     def _make(cls, data: np.ndarray, grad_fn: Node | None, requires_grad: bool) -> Tensor:
         """Wrap an op's result without any checks (the hot path)."""
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.grad_fn = grad_fn
         t._requires_grad = requires_grad
         return t
@@ -142,9 +156,9 @@ class Tensor:
                 "requires_grad: you can only change requires_grad of leaf tensors; "
                 "use .detach() to get a tensor that does not require grad"
             )
-        if value and self.data.dtype.kind not in "fc":
+        if value and self._data.dtype.kind not in "fc":
             raise TypeError(
-                f"requires_grad: only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+                f"requires_grad: only floating-point tensors can require gradients, got dtype {self._data.dtype}"
             )
         self._requires_grad = value
 
@@ -158,15 +172,15 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def name(self) -> str | None:
@@ -185,27 +199,27 @@ class Tensor:
         return self.shape if dim is None else self.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def numpy(self) -> np.ndarray:
         """The tensor's own array (no copy)."""
-        return self.data
+        return self._data
 
     def item(self) -> Any:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item: only one-element tensors can be converted to a Python scalar, got shape {self.shape}"
             )
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -217,9 +231,9 @@ class Tensor:
             yield self[i]
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data.reshape(()))
+        if self._data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._data.size} elements is ambiguous")
+        return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
         return float(self.item())
@@ -230,10 +244,10 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         extra = []
-        if self.data.dtype != _default_dtype:
-            extra.append(f"dtype={self.data.dtype}")
+        if self._data.dtype != _default_dtype:
+            extra.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extra.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self.requires_grad:
@@ -245,9 +259,39 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (``gradient`` seeds a non-scalar)."""
         autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
+    @property
+    def data(self) -> Tensor:
+        """The same storage as a detached Tensor whose in-place changes autograd does not see
+        (PyTorch's escape hatch: ``p.data.add_(...)``); unlike ``detach()`` it has its own version counter."""
+        return Tensor._make(self._data, None, False)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        """``x.data = t`` makes ``x`` use ``t``'s storage (shape and dtype included), as PyTorch."""
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def _version_counter(self) -> VersionCounter:
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = VersionCounter()
+        return vc
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's storage has seen (PyTorch's ``x._version``)."""
+        vc = self._vc
+        return 0 if vc is None else vc.value
+
+    def _bump_version(self) -> None:
+        """Record one in-place change of this tensor's storage (every in-place op calls this)."""
+        self._version_counter.value += 1
+
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
-        return Tensor._make(self.data, None, False)
+        """The same data, cut from the graph; shares the storage and its version counter."""
+        t = Tensor._make(self._data, None, False)
+        t._vc = self._version_counter
+        return t
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -296,13 +340,13 @@ class Tensor:
         return self.to(np.float64)
 
     def long(self) -> Tensor:
-        return Tensor._make(self.data.astype(np.int64), None, False)
+        return Tensor._make(self._data.astype(np.int64), None, False)
 
     def int(self) -> Tensor:
-        return Tensor._make(self.data.astype(np.int32), None, False)
+        return Tensor._make(self._data.astype(np.int32), None, False)
 
     def bool(self) -> Tensor:
-        return Tensor._make(self.data.astype(bool), None, False)
+        return Tensor._make(self._data.astype(bool), None, False)
 
     def clone(self) -> Tensor:
         return _ew.Clone.apply(self)
@@ -355,9 +399,9 @@ class Tensor:
 
     # comparisons carry no gradient and give bool tensors, as in PyTorch
     def _compare(self, other: Any, op: Callable) -> Tensor:
-        other_data = other.data if isinstance(other, Tensor) else other
+        other_data = other._data if isinstance(other, Tensor) else other
         _ew.check_broadcast(op.__name__, self.shape, np.shape(other_data))
-        return Tensor._make(np.asarray(op(self.data, other_data)), None, False)
+        return Tensor._make(np.asarray(op(self._data, other_data)), None, False)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)
@@ -419,11 +463,11 @@ class Tensor:
 
     def sign(self) -> Tensor:
         """−1, 0 or 1 per element; piecewise constant, so it carries no gradient."""
-        return Tensor._make(np.sign(self.data), None, False)
+        return Tensor._make(np.sign(self._data), None, False)
 
     def round(self) -> Tensor:
         """Round half to even, as ``torch.round``; piecewise constant, so it carries no gradient."""
-        return Tensor._make(np.round(self.data), None, False)
+        return Tensor._make(np.round(self._data), None, False)
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         if min is None and max is None:
@@ -457,9 +501,9 @@ class Tensor:
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         if dim is None:
-            return Tensor._make(np.asarray(np.argmax(self.data), dtype=np.int64), None, False)
+            return Tensor._make(np.asarray(np.argmax(self._data), dtype=np.int64), None, False)
         d = _red.normalize_dims(self.ndim, dim, "argmax")[0]
-        return Tensor._make(np.argmax(self.data, axis=d, keepdims=keepdim).astype(np.int64), None, False)
+        return Tensor._make(np.argmax(self._data, axis=d, keepdims=keepdim).astype(np.int64), None, False)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return (-self).argmax(dim, keepdim)
@@ -523,7 +567,7 @@ class Tensor:
                 "__setitem__: in-place assignment into a tensor that requires grad is not supported; "
                 "write into .data, or build the result with cat/where"
             )
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+        self._data[index] = value._data if isinstance(value, Tensor) else value
 
 
 autograd._Tensor = Tensor  # the engine's hot paths use it without importing this module each call

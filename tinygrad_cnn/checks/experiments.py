@@ -75,13 +75,13 @@ def epsilon_sweep(
             raise ValueError(f"epsilon_sweep: method must be one of {METHODS}, got {m!r}")
     xt = Tensor(x0.copy(), requires_grad=True)
     (reference,) = autograd_grad(func(xt), [xt])
-    ref = reference.data.reshape(-1)
+    ref = reference._data.reshape(-1)
     sweep = EpsilonSweep(eps=steps)
     for dtype in dtypes:
         d = np.dtype(dtype)
 
         def f(values: np.ndarray, d: np.dtype = d) -> float:
-            return float(func(Tensor(values.astype(d, copy=False))).data)
+            return float(func(Tensor(values.astype(d, copy=False)))._data)
 
         base = f(x0.astype(d))
         for method in methods:

@@ -128,13 +128,13 @@ def _float64_copy(model: Any) -> Any:
         twin.double()
     else:
         for _, p in twin.named_parameters():
-            p.data = p.data.astype(np.float64)
+            p._data = p._data.astype(np.float64)
     return twin
 
 
 def _as_float64(x: Any) -> Any:
     if isinstance(x, Tensor):
-        return Tensor(x.data.astype(np.float64)) if x.dtype.kind == "f" else x
+        return Tensor(x._data.astype(np.float64)) if x.dtype.kind == "f" else x
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         return Tensor(x.astype(np.float64))
     return x
@@ -174,7 +174,7 @@ def check_model(
     def loss_of(m: Any, x: Any, t: Any) -> Tensor:
         out = m(x)
         loss = loss_fn(out) if t is None else loss_fn(out, t)
-        if not isinstance(loss, Tensor) or loss.data.size != 1:
+        if not isinstance(loss, Tensor) or loss._data.size != 1:
             raise ValueError(f"check_model: loss_fn must return a scalar Tensor, got {getattr(loss, 'shape', loss)!r}")
         return loss
 
@@ -194,24 +194,24 @@ def check_model(
     rng = np.random.default_rng(seed)
     checks = []
     with no_grad():
-        base = float(loss_of(twin, x64, t64).data)
+        base = float(loss_of(twin, x64, t64)._data)
         for n, ((name, p), g) in enumerate(zip(twin_named, grads)):
-            g_flat = np.zeros(p.data.size) if g is None else g.data.reshape(-1).astype(np.float64)
-            size = p.data.size
+            g_flat = np.zeros(p._data.size) if g is None else g._data.reshape(-1).astype(np.float64)
+            size = p._data.size
             if size <= samples_per_param:
                 coords = np.arange(size)
             else:
                 picked = rng.choice(size, samples_per_param, replace=False)
                 top = int(np.argmax(np.abs(g_flat)))
                 coords = np.unique(np.concatenate([[top], picked[: samples_per_param - 1]]))
-            flat = p.data.reshape(-1)
+            flat = p._data.reshape(-1)
             plus, minus = np.empty(coords.size), np.empty(coords.size)
             for c, j in enumerate(coords):
                 orig = flat[j]
                 flat[j] = orig + eps
-                plus[c] = float(loss_of(twin, x64, t64).data)
+                plus[c] = float(loss_of(twin, x64, t64)._data)
                 flat[j] = orig - eps
-                minus[c] = float(loss_of(twin, x64, t64).data)
+                minus[c] = float(loss_of(twin, x64, t64)._data)
                 flat[j] = orig
             row = lambda a: a.reshape(1, -1)  # noqa: E731 - a 1 × checked Jacobian block
             pair = compare_pair(
@@ -227,7 +227,7 @@ def check_model(
 
             own_err = None
             if own_grads[n] is not None:
-                own_err = float(np.max(np.abs(own_grads[n].data.astype(np.float64) - g_flat.reshape(p.shape))))
+                own_err = float(np.max(np.abs(own_grads[n]._data.astype(np.float64) - g_flat.reshape(p.shape))))
             checks.append(ParameterCheck(
                 name=name, shape=tuple(p.shape), numel=size, checked=int(coords.size), passed=pair.passed,
                 max_abs_error=pair.max_abs_error, max_rel_error=pair.max_rel_error, n_failed=pair.n_failed,

@@ -400,12 +400,12 @@ def _projections(
     # numerical: one directional central difference per input gives J u for every output
     ju: dict[int, list[np.ndarray]] = {}
     for i in wrt:
-        x = inputs[i].data
+        x = inputs[i]._data
         orig = x.copy()
         x[...] = orig + eps * us[i]
-        plus = [o.data.astype(np.float64, copy=True) for o in _outputs(func, inputs)]
+        plus = [o._data.astype(np.float64, copy=True) for o in _outputs(func, inputs)]
         x[...] = orig - eps * us[i]
-        minus = [o.data.astype(np.float64, copy=True) for o in _outputs(func, inputs)]
+        minus = [o._data.astype(np.float64, copy=True) for o in _outputs(func, inputs)]
         x[...] = orig
         ju[i] = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
     # analytic: one backward pass per output gives vᵀJ for every input
@@ -417,7 +417,7 @@ def _projections(
         else:
             grads = (None,) * len(targets)
         for i, g in zip(wrt, grads):
-            a = float(np.sum(g.data * us[i])) if g is not None else 0.0
+            a = float(np.sum(g._data * us[i])) if g is not None else 0.0
             result[(i, o)] = (a, float(np.sum(vs[o] * ju[i][o])))
     return result
 

@@ -93,7 +93,7 @@ def _evaluate(model: Any, x: np.ndarray, y: np.ndarray, binary: bool, batch: int
     correct = 0
     with no_grad():
         for i in range(0, len(x), batch):
-            out = model(Tensor(x[i : i + batch])).data
+            out = model(Tensor(x[i : i + batch]))._data
             pred = (out[:, 0] > 0.5).astype(np.int64) if binary else out.argmax(1)
             correct += int((pred == y[i : i + batch]).sum())
     model.train()
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     scheduler = optim.StepLR(opt, spec.lr_step, spec.lr_gamma) if spec.lr_step else None
     loader = DataLoader((xtr, targets), batch_size=batch_size, shuffle=True, seed=args.seed)
     ckpt_path, metrics_path = out_dir / "checkpoint.npz", out_dir / "metrics.json"
-    n_params = sum(p.data.size for p in params)
+    n_params = sum(p._data.size for p in params)
     print(
         f"model {args.model}: {n_params} parameters; {len(xtr)} training / {len(xte)} test images "
         f"(digits {spec.digits[0]}-{spec.digits[-1]}); {spec.optimizer} lr={lr}"
@@ -154,8 +154,8 @@ def run(args: argparse.Namespace) -> int:
                 n = len(xb)
                 total_loss += loss.item() * n
                 seen += n
-                pred = (out.data[:, 0] > 0.5) if binary else out.data.argmax(1)
-                correct += int((pred == (yb.data[:, 0] if binary else yb.data)).sum())
+                pred = (out._data[:, 0] > 0.5) if binary else out._data.argmax(1)
+                correct += int((pred == (yb._data[:, 0] if binary else yb._data)).sum())
                 bar.set_postfix(loss=f"{total_loss / seen:.4f}", refresh=False)
             bar.close()
             if scheduler is not None:

@@ -14,7 +14,7 @@ __all__ = ["TensorDataset", "DataLoader"]
 
 
 def _as_array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 class TensorDataset:

@@ -31,13 +31,13 @@ __all__ = [
 def _check(tensor: Any, fn: str) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init.{fn}: expected a Tensor, got {type(tensor).__name__}")
-    if tensor.data.dtype.kind != "f":
-        raise TypeError(f"nn.init.{fn}: expected a floating-point tensor, got dtype {tensor.data.dtype}")
+    if tensor._data.dtype.kind != "f":
+        raise TypeError(f"nn.init.{fn}: expected a floating-point tensor, got dtype {tensor._data.dtype}")
     return tensor
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values.astype(tensor.data.dtype, copy=False)
+    tensor._data[...] = values.astype(tensor._data.dtype, copy=False)
     return tensor
 
 
@@ -79,7 +79,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     _check(tensor, "constant_")
-    tensor.data[...] = val
+    tensor._data[...] = val
     return tensor
 
 

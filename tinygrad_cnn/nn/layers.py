@@ -47,9 +47,9 @@ def _float_input(x: Any, layer: str, expected: str) -> Tensor:
     """Reject non-Tensors and integer images with a message that says how to fix them."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{layer}: expected a Tensor of shape {expected}, got {type(x).__name__}")
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise TypeError(
-            f"{layer}: expected a floating-point input of shape {expected}, got dtype {x.data.dtype} "
+            f"{layer}: expected a floating-point input of shape {expected}, got dtype {x._data.dtype} "
             f"(shape {x.shape}); convert images first, e.g. Tensor(images / 255.0, dtype='float32')"
         )
     return x

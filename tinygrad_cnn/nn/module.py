@@ -24,7 +24,7 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty(0, dtype=np.float32)
-        arr = data.data if isinstance(data, Tensor) else data
+        arr = data._data if isinstance(data, Tensor) else data
         super().__init__(arr, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -191,12 +191,12 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = Tensor(np.zeros_like(p.data))
+                p.grad = Tensor(np.zeros_like(p._data))
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """Parameter name -> a copy of its NumPy array, with PyTorch's keys."""
-        return OrderedDict((key, p.data.copy()) for key, p in self._state_items())
+        return OrderedDict((key, p._data.copy()) for key, p in self._state_items())
 
     def _state_items(self) -> Iterator[tuple[str, Parameter]]:
         """Every (dotted name, parameter) slot, shared modules under each of their names (PyTorch's keys)."""
@@ -226,7 +226,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            value = value.data if isinstance(value, Tensor) else value
+            value = value._data if isinstance(value, Tensor) else value
             if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
                 value = value.detach().cpu().numpy()
             try:
@@ -236,10 +236,10 @@ class Module:
                 continue
             if arr.dtype.kind not in "biuf":
                 errors.append(f"{key}: expected a numeric array, got dtype {arr.dtype}")
-            elif arr.shape != p.data.shape:
+            elif arr.shape != p._data.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {arr.shape} from checkpoint, "
-                    f"the shape in current model is {p.data.shape}"
+                    f"the shape in current model is {p._data.shape}"
                 )
             else:
                 arrays[key] = arr
@@ -257,7 +257,7 @@ class Module:
         with no_grad():
             for key, arr in arrays.items():
                 p = own[key]
-                p.data[...] = arr.astype(p.data.dtype, copy=False)
+                p._data[...] = arr.astype(p._data.dtype, copy=False)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ dtype
@@ -267,10 +267,10 @@ class Module:
         if d.kind != "f":
             raise TypeError(f"Module.to: only floating point dtypes are supported, got {d}")
         for p in self.parameters():
-            if p.data.dtype != d:
-                p.data = p.data.astype(d)
+            if p._data.dtype != d:
+                p._data = p._data.astype(d)
                 if p.grad is not None:
-                    p.grad = Tensor(p.grad.data.astype(d))
+                    p.grad = Tensor(p.grad._data.astype(d))
         return self
 
     def float(self) -> Module:

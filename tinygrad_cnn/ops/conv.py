@@ -144,8 +144,8 @@ class Correlate2d(Function):
         ctx._pads = pads = _plane_pads("correlate2d", x.shape, k.shape, mode, flip=False)
         ctx.save_for_backward(x, k)
         pt, pb, pl, pr = pads
-        xp = np.pad(x.data, ((pt, pb), (pl, pr))) if any(pads) else x.data
-        return _valid_xcorr(xp, k.data)
+        xp = np.pad(x._data, ((pt, pb), (pl, pr))) if any(pads) else x._data
+        return _valid_xcorr(xp, k._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -171,8 +171,8 @@ class Convolve2d(Function):
         ctx._pads = pads = _plane_pads("convolve2d", x.shape, k.shape, mode, flip=True)
         ctx.save_for_backward(x, k)
         pt, pb, pl, pr = pads
-        xp = np.pad(x.data, ((pt, pb), (pl, pr))) if any(pads) else x.data
-        return _valid_xcorr(xp, k.data[::-1, ::-1])
+        xp = np.pad(x._data, ((pt, pb), (pl, pr))) if any(pads) else x._data
+        return _valid_xcorr(xp, k._data[::-1, ::-1])
 
     @staticmethod
     def backward(ctx, g):
@@ -227,7 +227,7 @@ class Conv2d(Function):
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
         ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, groups
         keep = ctx.needs_input_grad[1]  # the kernel gradient X ⋆ ∂L/∂Y reuses the forward's im2col columns
-        y, columns = k2.conv_forward(x.data, weight.data, None if bias is None else bias.data, stride, padding,
+        y, columns = k2.conv_forward(x._data, weight._data, None if bias is None else bias._data, stride, padding,
                                      dilation, groups, keep_columns=keep)
         ctx.save_for_backward(x, weight, columns)
         return y
@@ -294,7 +294,7 @@ class Conv2dWeight(Function):
         ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, groups
         ctx._kernel = kernel
         ctx.save_for_backward(x, grad_output)
-        return k2.conv_weight(x.data, grad_output.data, kernel, stride, padding, dilation, groups, _columns)
+        return k2.conv_weight(x._data, grad_output._data, kernel, stride, padding, dilation, groups, _columns)
 
     @staticmethod
     def backward(ctx, gg):
@@ -328,9 +328,9 @@ class ConvTranspose2d(Function):
             (x.shape[2 + a] - 1) * stride[a] - 2 * padding[a] + dilation[a] * ((kh, kw)[a] - 1) + output_padding[a] + 1
             for a in range(2)
         )
-        y = k2.conv_transpose(x.data, weight.data, out_hw, stride, padding, dilation, groups)
+        y = k2.conv_transpose(x._data, weight._data, out_hw, stride, padding, dilation, groups)
         if bias is not None:
-            y += bias.data.reshape(-1, 1, 1)
+            y += bias._data.reshape(-1, 1, 1)
         return y
 
     @staticmethod

@@ -32,9 +32,9 @@ def as_tensor(x: Any, like: Tensor) -> Tensor:
     """A Python/NumPy number or array as a constant Tensor in ``like``'s dtype (NEP 50 style)."""
     if isinstance(x, Tensor):
         return x
-    kind = like.data.dtype.kind
+    kind = like._data.dtype.kind
     if type(x) in (float, int) and kind in "fc":  # the common case: a Python number takes the tensor's dtype
-        return Tensor._make(np.array(x, dtype=like.data.dtype), None, False)
+        return Tensor._make(np.array(x, dtype=like._data.dtype), None, False)
     arr = np.asarray(x)
     if arr.dtype.kind in "biu" or (arr.ndim == 0 and not isinstance(x, (np.ndarray, np.generic))):
         arr = arr.astype(like.dtype if like.dtype.kind in "fc" else np.result_type(arr, like.dtype))
@@ -49,8 +49,8 @@ def binary(fn: type[Function], a: Any, b: Any) -> Tensor:
         a = as_tensor(a, b)
     elif not isinstance(b, Tensor):
         b = as_tensor(b, a)
-    if a.data.shape != b.data.shape and a.data.ndim and b.data.ndim:  # a 0-d operand always broadcasts
-        check_broadcast(fn.op_name(), a.data.shape, b.data.shape)
+    if a._data.shape != b._data.shape and a._data.ndim and b._data.ndim:  # a 0-d operand always broadcasts
+        check_broadcast(fn.op_name(), a._data.shape, b._data.shape)
     return fn.apply(a, b)
 
 
@@ -60,7 +60,7 @@ class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx._shapes = (a.shape, b.shape)
-        return a.data + b.data
+        return a._data + b._data
 
     @staticmethod
     def backward(ctx, g):
@@ -75,7 +75,7 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx._shapes = (a.shape, b.shape)
-        return a.data - b.data
+        return a._data - b._data
 
     @staticmethod
     def backward(ctx, g):
@@ -92,7 +92,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data * b.data
+        return a._data * b._data
 
     @staticmethod
     def backward(ctx, g):
@@ -111,7 +111,7 @@ class Div(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is ±inf or nan, silently, as PyTorch
-            return a.data / b.data
+            return a._data / b._data
 
     @staticmethod
     def backward(ctx, g):
@@ -131,7 +131,7 @@ class PowScalar(Function):
         ctx.exponent = exponent
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.power(a.data, exponent).astype(a.dtype, copy=False)
+            return np.power(a._data, exponent).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -151,7 +151,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.power(a.data, b.data)
+            out = np.power(a._data, b._data)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -162,7 +162,7 @@ class Pow(Function):
         if ctx.needs_input_grad[0]:
             ga = (g * b * a ** (b - 1)).sum_to_size(a.shape)
         if ctx.needs_input_grad[1]:
-            keep = Tensor._make(~((a.data == 0) & (b.data >= 0)), None, False)
+            keep = Tensor._make(~((a._data == 0) & (b._data >= 0)), None, False)
             safe_a = where(keep, a, 1.0)
             gb = (g * out * safe_a.log() * keep).sum_to_size(b.shape)
         return ga, gb
@@ -179,7 +179,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, a):
-        return -a.data
+        return -a._data
 
     @staticmethod
     def backward(ctx, g):
@@ -193,7 +193,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a.data)
+        out = np.exp(a._data)
         ctx.save_for_backward(out)
         return out
 
@@ -210,7 +210,7 @@ class Log(Function):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a.data)
+            return np.log(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -224,7 +224,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
-            out = np.sqrt(a.data)
+            out = np.sqrt(a._data)
         ctx.save_for_backward(out)
         return out
 
@@ -242,7 +242,7 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.abs(a.data)
+        return np.abs(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -257,14 +257,14 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, a):
-        if a.data.dtype == np.float32:  # expit is scalar code: 6× slower on float32 for the same result
-            out = np.negative(a.data, out=np.empty(a.data.shape, np.float32))  # an array even for 0-d input
+        if a._data.dtype == np.float32:  # expit is scalar code: 6× slower on float32 for the same result
+            out = np.negative(a._data, out=np.empty(a._data.shape, np.float32))  # an array even for 0-d input
             with np.errstate(over="ignore"):  # e⁻ˣ = inf for x < −88 gives 1/inf = 0, which is right
                 np.exp(out, out=out)
             out += 1.0
             np.reciprocal(out, out=out)
         else:
-            out = special.expit(a.data)
+            out = special.expit(a._data)
         ctx.save_for_backward(out)
         return out
 
@@ -281,14 +281,14 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a.data, 0)
+        out = np.maximum(a._data, 0)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * Tensor._make((out.data > 0).astype(g.dtype), None, False)
+        return g * Tensor._make((out._data > 0).astype(g.dtype), None, False)
 
 
 class Tanh(Function):
@@ -298,7 +298,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(a.data)
+        out = np.tanh(a._data)
         ctx.save_for_backward(out)
         return out
 
@@ -318,11 +318,11 @@ class Clamp(Function):
         ctx.min, ctx.max = lo, hi
         inside = np.ones(a.shape, dtype=bool)
         if lo is not None:
-            inside &= a.data >= lo
+            inside &= a._data >= lo
         if hi is not None:
-            inside &= a.data <= hi
+            inside &= a._data <= hi
         ctx.save_for_backward(inside)
-        return np.clip(a.data, lo, hi).astype(a.dtype, copy=False)
+        return np.clip(a._data, lo, hi).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -338,9 +338,9 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx._shapes = (a.shape, b.shape)
-        wa = (a.data > b.data) + 0.5 * (a.data == b.data)
+        wa = (a._data > b._data) + 0.5 * (a._data == b._data)
         ctx.save_for_backward(wa.astype(np.result_type(a.dtype, b.dtype)))
-        return np.maximum(a.data, b.data)
+        return np.maximum(a._data, b._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -356,7 +356,7 @@ class Where(Function):
     def forward(ctx, cond, a, b):
         ctx._shapes = (a.shape, b.shape)
         ctx.save_for_backward(cond)
-        return np.where(cond.data, a.data, b.data)
+        return np.where(cond._data, a._data, b._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -368,7 +368,7 @@ class Where(Function):
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     cond_t = cond if isinstance(cond, Tensor) else Tensor._make(np.asarray(cond, dtype=bool), None, False)
-    cond_t = Tensor._make(cond_t.data.astype(bool, copy=False), None, False)
+    cond_t = Tensor._make(cond_t._data.astype(bool, copy=False), None, False)
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
     if like is None:
         raise TypeError("where: expected input or other to be a Tensor")
@@ -388,7 +388,7 @@ class Cast(Function):
     def forward(ctx, a, dtype):
         ctx.dtype = np.dtype(dtype)
         ctx._in_dtype = a.dtype
-        return a.data.astype(dtype)
+        return a._data.astype(dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -400,7 +400,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, a):
-        return a.data.copy()
+        return a._data.copy()
 
     @staticmethod
     def backward(ctx, g):
@@ -422,9 +422,9 @@ class BinaryCrossEntropy(Function):
     def forward(ctx, x, t):
         ctx.save_for_backward(x, t)
         with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x.data), -100.0)
-            log_1mx = np.maximum(np.log1p(-x.data), -100.0)
-        return -(t.data * log_x + (1.0 - t.data) * log_1mx)
+            log_x = np.maximum(np.log(x._data), -100.0)
+            log_1mx = np.maximum(np.log1p(-x._data), -100.0)
+        return -(t._data * log_x + (1.0 - t._data) * log_1mx)
 
     @staticmethod
     def backward(ctx, g):

@@ -46,7 +46,7 @@ class MaxPool2d(Function):
     def forward(ctx, x, kernel, stride, padding, dilation):
         ctx.kernel_size, ctx.stride, ctx.padding, ctx.dilation = kernel, stride, padding, dilation
         ctx._in_shape = x.shape
-        y, offsets = _max_pool(x.data, kernel, stride, padding, dilation)
+        y, offsets = _max_pool(x._data, kernel, stride, padding, dilation)
         ctx.save_for_backward(Tensor._make(offsets, None, False))
         return y
 
@@ -76,7 +76,7 @@ class MaxPool2dBackward(Function):
         tiled = all(stride[a] == kernel[a] and dilation[a] == 1 and (ho, wo)[a] * stride[a] == padded[a]
                     for a in range(2))
         out = (np.empty if tiled else np.zeros)((n, c) + padded, dtype=g.dtype)
-        off, gd = offsets.data, g.data
+        off, gd = offsets._data, g._data
         mask = np.empty(off.shape, dtype=bool)
         for i, j, sl in _slices(kernel, (ho, wo), stride, dilation):
             np.equal(off, i * kernel[1] + j, out=mask)
@@ -93,7 +93,7 @@ class MaxPool2dBackward(Function):
         """Its adjoint gathers: ∂/∂(∂L/∂Y) = GG at each window's argmax."""
         (offsets,) = ctx.saved_tensors
         n, c, h, w = ctx._in_shape
-        flat = flat_indices(offsets.data, ctx._in_shape, ctx.kernel_size, ctx.stride, ctx.padding, ctx.dilation)
+        flat = flat_indices(offsets._data, ctx._in_shape, ctx.kernel_size, ctx.stride, ctx.padding, ctx.dilation)
         picked = gg.reshape(n * c, h * w)[np.arange(n * c)[:, None], flat.reshape(n * c, -1)]
         return picked.reshape(offsets.shape), None, None, None, None, None, None
 
@@ -165,7 +165,7 @@ class AvgPool2d(Function):
         n, c, h, w = x.shape
         ho = k2.out_size(h, kernel[0], stride[0], padding[0], 1)
         wo = k2.out_size(w, kernel[1], stride[1], padding[1], 1)
-        xp = k2.pad_hw(x.data, padding)
+        xp = k2.pad_hw(x._data, padding)
         slices = _slices(kernel, (ho, wo), stride, (1, 1))
         out = xp[slices[0][2]].copy()
         for _, _, sl in slices[1:]:
@@ -192,7 +192,7 @@ class AvgPool2dBackward(Function):
         ctx.kernel_size, ctx.stride, ctx.padding = kernel, stride, padding
         ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
         ho, wo = g.shape[2:]
-        scaled = g.data * _inverse_divisor(in_shape, kernel, stride, padding, (ho, wo), count_include_pad,
+        scaled = g._data * _inverse_divisor(in_shape, kernel, stride, padding, (ho, wo), count_include_pad,
                                            divisor_override, g.dtype)
         n, c, h, w = in_shape
         hp, wp = h + 2 * padding[0], w + 2 * padding[1]
@@ -274,7 +274,7 @@ def max_pool2d(
     y = pooled.squeeze(0) if unbatched else pooled
     if not return_indices:
         return y
-    offsets = pooled.grad_fn.saved_tensors[0].data if pooled.grad_fn is not None else _max_pool(x.data, k, s, p, d)[1]
+    offsets = pooled.grad_fn.saved_tensors[0]._data if pooled.grad_fn is not None else _max_pool(x._data, k, s, p, d)[1]
     idx = flat_indices(offsets, x.shape, k, s, p, d)
     return y, Tensor(idx[0] if unbatched else idx, dtype=np.int64)
 

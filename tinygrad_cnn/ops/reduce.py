@@ -76,7 +76,7 @@ class Sum(Function):
     def forward(ctx, a, dims, keepdim):
         ctx.dim, ctx.keepdim = dims, keepdim
         ctx._shape = a.shape
-        return array_sum(a.data, dims, keepdim)
+        return array_sum(a._data, dims, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -92,8 +92,8 @@ class Mean(Function):
     def forward(ctx, a, dims, keepdim):
         ctx.dim, ctx.keepdim = dims, keepdim
         ctx._shape = a.shape
-        ctx._count = a.data.size if dims is None else math.prod(a.shape[d] for d in dims)
-        return np.asarray(np.mean(a.data, axis=dims, keepdims=keepdim)).astype(a.dtype, copy=False)
+        ctx._count = a._data.size if dims is None else math.prod(a.shape[d] for d in dims)
+        return np.asarray(np.mean(a._data, axis=dims, keepdims=keepdim)).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -108,10 +108,10 @@ class MaxAll(Function):
 
     @staticmethod
     def forward(ctx, a):
-        if a.data.size == 0:
+        if a._data.size == 0:
             raise RuntimeError("max: cannot reduce an empty tensor")
-        out = np.asarray(np.max(a.data))
-        hits = a.data == out
+        out = np.asarray(np.max(a._data))
+        hits = a._data == out
         ctx.save_for_backward((hits / hits.sum()).astype(a.dtype))
         return out
 
@@ -130,11 +130,11 @@ class MaxDim(Function):
     def forward(ctx, a, dim, keepdim):
         ctx.dim, ctx.keepdim = dim, keepdim
         ctx._shape = a.shape
-        idx = np.argmax(a.data, axis=dim, keepdims=True)
+        idx = np.argmax(a._data, axis=dim, keepdims=True)
         onehot = np.zeros(a.shape, dtype=a.dtype)
         np.put_along_axis(onehot, idx, 1, axis=dim)
         ctx.save_for_backward(onehot)
-        out = np.take_along_axis(a.data, idx, axis=dim)
+        out = np.take_along_axis(a._data, idx, axis=dim)
         return out if keepdim else np.squeeze(out, axis=dim)
 
     @staticmethod
@@ -153,7 +153,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        shifted = a.data - np.max(a.data, axis=dim, keepdims=True)
+        shifted = a._data - np.max(a._data, axis=dim, keepdims=True)
         e = np.exp(shifted)
         out = e / np.sum(e, axis=dim, keepdims=True)
         ctx.save_for_backward(out)
@@ -173,7 +173,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        shifted = a.data - np.max(a.data, axis=dim, keepdims=True)
+        shifted = a._data - np.max(a._data, axis=dim, keepdims=True)
         out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         return out

@@ -51,7 +51,7 @@ class Reshape(Function):
     def forward(ctx, a, shape):
         ctx.shape = shape
         ctx._in_shape = a.shape
-        return a.data.reshape(shape)
+        return a._data.reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -116,7 +116,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
-        return np.transpose(a.data, dims)
+        return np.transpose(a._data, dims)
 
     @staticmethod
     def backward(ctx, g):
@@ -131,7 +131,7 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx, a, dim0, dim1):
         ctx.dim0, ctx.dim1 = dim0, dim1
-        return np.swapaxes(a.data, dim0, dim1)
+        return np.swapaxes(a._data, dim0, dim1)
 
     @staticmethod
     def backward(ctx, g):
@@ -163,7 +163,7 @@ class Expand(Function):
     def forward(ctx, a, shape):
         ctx.shape = shape
         ctx._in_shape = a.shape
-        return np.broadcast_to(a.data, shape)
+        return np.broadcast_to(a._data, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -181,7 +181,7 @@ class SumToSize(Function):
         ctx._in_shape = a.shape
         lead = a.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1)
-        out = np.sum(a.data, axis=axes, keepdims=True) if axes else a.data
+        out = np.sum(a._data, axis=axes, keepdims=True) if axes else a._data
         return np.asarray(out).reshape(shape)
 
     @staticmethod
@@ -204,9 +204,9 @@ def expand(a: Tensor, shape: Sequence[Any]) -> Tensor:
 
 
 def sum_to_size(a: Tensor, shape: tuple[int, ...]) -> Tensor:
-    if shape == a.data.shape:
+    if shape == a._data.shape:
         return a
-    if not _broadcastable_to(shape, a.data.shape):
+    if not _broadcastable_to(shape, a._data.shape):
         raise ValueError(f"sum_to_size: shape {a.shape} cannot be summed to {shape} (it must broadcast to {a.shape})")
     return SumToSize.apply(a, shape)
 
@@ -219,7 +219,7 @@ def _normalize_index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(_normalize_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return np.asarray(index)
     return index
@@ -237,7 +237,7 @@ class GetItem(Function):
     def forward(ctx, a, index):
         ctx.index = index
         ctx._in_shape = a.shape
-        out = a.data[index]
+        out = a._data[index]
         return np.asarray(out)
 
     @staticmethod
@@ -255,9 +255,9 @@ class IndexAdd(Function):
         ctx.index = index
         out = np.zeros(shape, dtype=g.dtype)
         if _is_advanced(index):
-            np.add.at(out, index, g.data)
+            np.add.at(out, index, g._data)
         else:
-            out[index] = g.data
+            out[index] = g._data
         return out
 
     @staticmethod
@@ -284,7 +284,7 @@ class Pad(Function):
     def forward(ctx, a, widths, value):
         ctx.pad, ctx.value = widths, value
         ctx._crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
-        return np.pad(a.data, widths, mode="constant", constant_values=value)
+        return np.pad(a._data, widths, mode="constant", constant_values=value)
 
     @staticmethod
     def backward(ctx, g):
@@ -314,7 +314,7 @@ class Cat(Function):
         ctx.dim = dim
         sizes = [t.shape[dim] for t in tensors]
         ctx._bounds = np.cumsum([0] + sizes).tolist()
-        return np.concatenate([t.data for t in tensors], axis=dim)
+        return np.concatenate([t._data for t in tensors], axis=dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -329,7 +329,7 @@ class Stack(Function):
     @staticmethod
     def forward(ctx, *tensors, dim):
         ctx.dim = dim
-        return np.stack([t.data for t in tensors], axis=dim)
+        return np.stack([t._data for t in tensors], axis=dim)
 
     @staticmethod
     def backward(ctx, g):

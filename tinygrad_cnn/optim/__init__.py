@@ -1,6 +1,6 @@
 """``optim``: SGD and Adam with PyTorch's update rules, step for step; ``optim.lr_scheduler.StepLR``.
 
-Updates happen in place on ``p.data`` (the parameter's own NumPy array) with NumPy, so an optimizer
+Updates happen in place on ``p._data`` (the parameter's own NumPy array) with NumPy, so an optimizer
 step records nothing in the graph and allocates only its state buffers.
 """
 
@@ -54,15 +54,15 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad = Tensor._make(np.zeros_like(p.data), None, False)
+                    p.grad = Tensor._make(np.zeros_like(p._data), None, False)
 
     def _grads(self, group: dict[str, Any]) -> Iterable[tuple[Tensor, np.ndarray, dict[str, Any]]]:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = p.grad.data
-            if g.shape != p.data.shape:
-                raise RuntimeError(f"optimizer: gradient of shape {g.shape} for a parameter of shape {p.data.shape}")
+            g = p.grad._data
+            if g.shape != p._data.shape:
+                raise RuntimeError(f"optimizer: gradient of shape {g.shape} for a parameter of shape {p._data.shape}")
             yield p, g, self.state.setdefault(id(p), {})
 
     def state_dict(self) -> dict[str, Any]:
@@ -96,7 +96,7 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[id(p)] = {n: (np.array(v, dtype=p.data.dtype) if isinstance(v, np.ndarray) else v)
+            self.state[id(p)] = {n: (np.array(v, dtype=p._data.dtype) if isinstance(v, np.ndarray) else v)
                                  for n, v in s.items()}
 
     def step(self) -> None:
@@ -147,16 +147,16 @@ class SGD(Optimizer):
                 if maximize:
                     g = -g
                 if wd != 0:
-                    g = g + wd * p.data
+                    g = g + wd * p._data
                 if mu != 0:
                     buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = state["momentum_buffer"] = np.array(g, dtype=p.data.dtype, copy=True)
+                        buf = state["momentum_buffer"] = np.array(g, dtype=p._data.dtype, copy=True)
                     else:
                         buf *= mu
                         buf += (1 - tau) * g
                     g = g + mu * buf if nesterov else buf
-                p.data -= (lr * g).astype(p.data.dtype, copy=False)
+                p._data -= (lr * g).astype(p._data.dtype, copy=False)
 
 
 class Adam(Optimizer):
@@ -196,13 +196,13 @@ class Adam(Optimizer):
                 if maximize:
                     g = -g
                 if wd != 0:
-                    g = g + wd * p.data
+                    g = g + wd * p._data
                 if not state:
                     state["step"] = 0
-                    state["exp_avg"] = np.zeros_like(p.data)
-                    state["exp_avg_sq"] = np.zeros_like(p.data)
+                    state["exp_avg"] = np.zeros_like(p._data)
+                    state["exp_avg_sq"] = np.zeros_like(p._data)
                     if amsgrad:
-                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                        state["max_exp_avg_sq"] = np.zeros_like(p._data)
                 state["step"] += 1
                 t = state["step"]
                 m, v = state["exp_avg"], state["exp_avg_sq"]
@@ -218,7 +218,7 @@ class Adam(Optimizer):
                     denom = np.sqrt(vmax) / bias2_sqrt + eps
                 else:
                     denom = np.sqrt(v) / bias2_sqrt + eps
-                p.data -= ((lr / bias1) * (m / denom)).astype(p.data.dtype, copy=False)
+                p._data -= ((lr / bias1) * (m / denom)).astype(p._data.dtype, copy=False)
 
 
 from . import lr_scheduler  # noqa: E402 - the submodule needs Optimizer above

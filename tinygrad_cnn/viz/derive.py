@@ -129,7 +129,7 @@ class _Context:
         name = self.leaf_names.get(id(t))
         if name is not None:
             return nt.sym(name)
-        data = t.data
+        data = t._data
         if not t.requires_grad and data.size and data.dtype.kind in "fiub":
             flat = data.reshape(-1)
             if np.all(flat == flat[0]):
@@ -148,14 +148,14 @@ class _Context:
     def constant_grad(self, t: Tensor) -> Expr:
         """A gradient with no graph (nothing it depends on requires grad): its value, or a name for it."""
         if self._uniform(t):
-            return nt.const(float(t.data.reshape(-1)[0]))
+            return nt.const(float(t._data.reshape(-1)[0]))
         if id(t) in self.leaf_names:
             return nt.sym(self.leaf_names[id(t)])
         view = self._view_of_named(t)
         if view is not None:
             return view
         for named in self.named_leaves:  # e.g. ∂(Y ⊙ G)/∂Y = G: the same values as a named tensor
-            if named.shape == t.shape and named.data.size > 1 and np.array_equal(named.data, t.data):
+            if named.shape == t.shape and named._data.size > 1 and np.array_equal(named._data, t._data):
                 return nt.sym(self.leaf_names[id(named)])
         self.note("const")
         self.leaf_names[id(t)] = name = self.auto_name("const")
@@ -168,15 +168,15 @@ class _Context:
         as a fresh constant; it still shares X's memory, which is how it is recognised.
         """
         for named in self.named_leaves:
-            if named is t or not np.may_share_memory(t.data, named.data):
+            if named is t or not np.may_share_memory(t._data, named._data):
                 continue
-            if t.data.size != named.data.size:
+            if t._data.size != named._data.size:
                 continue
-            if t.shape == named.shape and np.array_equal(t.data, named.data):
+            if t.shape == named.shape and np.array_equal(t._data, named._data):
                 return nt.sym(self.leaf_names[id(named)])
-            if t.ndim >= 2 and named.ndim >= 2 and np.array_equal(t.data, np.swapaxes(named.data, -1, -2)):
+            if t.ndim >= 2 and named.ndim >= 2 and np.array_equal(t._data, np.swapaxes(named._data, -1, -2)):
                 return nt.transpose(nt.sym(self.leaf_names[id(named)]))
-            if np.array_equal(t.data.reshape(-1), named.data.reshape(-1)):
+            if np.array_equal(t._data.reshape(-1), named._data.reshape(-1)):
                 return nt.sym(self.leaf_names[id(named)])
         return None
 
@@ -229,7 +229,7 @@ class _Context:
 
     @staticmethod
     def _uniform(t: Tensor) -> bool:
-        flat = t.data.reshape(-1)
+        flat = t._data.reshape(-1)
         return flat.size > 0 and bool(np.all(flat == flat[0]))
 
     def _opaque(self, x: Any) -> bool:
@@ -338,7 +338,7 @@ def derivation(
     """
     if not isinstance(loss, Tensor):
         raise TypeError(f"derivation: loss must be a Tensor, got {type(loss).__name__}")
-    if loss.data.size != 1:
+    if loss._data.size != 1:
         raise ValueError(f"derivation: loss must be a scalar (one element), got shape {loss.shape}")
     if loss.grad_fn is None:
         raise ValueError("derivation: loss has no graph (no input requires grad, or it was computed under no_grad)")

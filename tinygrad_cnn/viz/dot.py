@@ -46,14 +46,14 @@ def _shape(shape: Sequence[int]) -> str:
 
 def _summary(t: Tensor) -> list[str]:
     """Value (and gradient) summary lines for a tensor node."""
-    data = t.data
+    data = t._data
     lines = [f"{data.dtype}"]
     if data.size == 1 and data.dtype.kind in "fiub":
         lines.append(f"value {float(data.reshape(-1)[0]):.4g}")
     elif data.size and data.dtype.kind in "fiub":
         lines.append(f"min {float(data.min()):.4g} mean {float(data.mean()):.4g} max {float(data.max()):.4g}")
     if t.grad is not None:
-        lines.append(f"‖grad‖ {float(np.linalg.norm(t.grad.data)):.4g}")
+        lines.append(f"‖grad‖ {float(np.linalg.norm(t.grad._data)):.4g}")
     return lines
 
 
@@ -140,8 +140,8 @@ def make_dot(
         nid = f"leaf{len(leaf_ids)}"
         leaf_ids[key] = nid
         name = leaf_names.get(key) or t.name
-        if name is None and not t.requires_grad and t.data.size == 1 and t.data.dtype.kind in "fiub":
-            name = f"{float(t.data.reshape(-1)[0]):.4g}"  # a scalar constant: show its value
+        if name is None and not t.requires_grad and t._data.size == 1 and t._data.dtype.kind in "fiub":
+            name = f"{float(t._data.reshape(-1)[0]):.4g}"  # a scalar constant: show its value
         lines = ([name] if name else []) + [_shape(t.shape)]
         if show_values:
             lines += _summary(t)
