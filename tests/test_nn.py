@@ -227,7 +227,8 @@ def test_default_init_bounds_and_shapes():
     assert conv.weight.shape == (16, 6, 5, 5) and conv.bias.shape == (16,)
     fan_in = 6 * 25
     bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=√5): gain √(2/6), bound gain·√(3/fan_in) = 1/√fan_in
-    assert np.abs(conv.weight.detach().numpy()).max() <= bound and np.abs(conv.weight.detach().numpy()).max() > 0.9 * bound
+    w = np.abs(conv.weight.detach().numpy())
+    assert w.max() <= bound and w.max() > 0.9 * bound
     assert np.abs(conv.bias.detach().numpy()).max() <= bound
     assert conv.weight.dtype == np.float32
     lin = nn.Linear(1728, 1)
