@@ -31,7 +31,7 @@ def main() -> int:
     )
 
     # tinygrad_cnn -> PyTorch: the arrays go in unchanged, under the same names
-    theirs.load_state_dict({name: torch.from_numpy(array) for name, array in ours.state_dict().items()})
+    theirs.load_state_dict({name: torch.from_numpy(t.numpy()) for name, t in ours.state_dict().items()})
     x = np.random.default_rng(0).random((4, 1, 28, 28), dtype=np.float32)
     y = np.array([[1.0], [0.0], [1.0], [0.0]], dtype=np.float32)
     out_ours, out_theirs = ours(tc.tensor(x)), theirs(torch.from_numpy(x))

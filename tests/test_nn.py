@@ -125,13 +125,13 @@ def test_sequential_indexing_and_ordereddict():
 # ---------------------------------------------------------------------- state_dict
 
 
-def test_state_dict_round_trip_copies_and_casts():
+def test_state_dict_shares_storage_detached_and_round_trips_with_casts():
     a, b = Net(), Net()
     sd = a.state_dict()
-    assert all(isinstance(v, np.ndarray) for v in sd.values())
-    sd["fc1.weight"][...] = 7  # a copy: the model is unchanged
-    assert not np.all(a.fc1.weight.detach().numpy() == 7)
-    sd64 = {k: v.astype(np.float64) for k, v in a.state_dict().items()}
+    assert all(isinstance(v, Tensor) and not v.requires_grad for v in sd.values())
+    sd["fc1.weight"][...] = 7  # as PyTorch: the values share storage with the model
+    assert np.all(a.fc1.weight.detach().numpy() == 7)
+    sd64 = {k: v.double() for k, v in a.state_dict().items()}
     result = b.load_state_dict(sd64)
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (k, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
@@ -345,7 +345,7 @@ def test_state_dict_moves_to_torch_and_back_with_equal_outputs():
         torch.nn.Softmax(dim=1),
     )
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((4, 1, 12, 12)).astype(np.float32)
     np.testing.assert_allclose(ours(Tensor(x)).numpy(), theirs(torch.from_numpy(x)).detach().numpy(), atol=1e-6)
     # and back: torch's own initialisation loaded into ours
@@ -385,7 +385,7 @@ def test_lenet_gradients_match_torch():
 
     theirs = TLeNet().double()
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     rng = np.random.default_rng(0)
     x, y = rng.random((6, 1, 28, 28)), rng.integers(0, 10, 6)
     loss = nn.CrossEntropyLoss()(ours(Tensor(x)), y)

@@ -39,6 +39,8 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_path", None)
         object.__setattr__(self, "training", True)
 
@@ -72,6 +74,10 @@ class Module:
                     f"cannot assign {type(value).__name__} as child module '{name}' (Module or None expected)"
                 )
             modules[name] = None
+        elif name in self.__dict__.get("_buffers", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}' (Tensor or None expected)")
+            self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
 
@@ -82,6 +88,8 @@ class Module:
             return d["_parameters"][name]
         if "_modules" in d and name in d["_modules"]:
             return d["_modules"][name]
+        if "_buffers" in d and name in d["_buffers"]:
+            return d["_buffers"][name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
@@ -89,6 +97,9 @@ class Module:
             del self._parameters[name]
         elif name in self._modules:
             del self._modules[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers_set.discard(name)
         else:
             object.__delattr__(self, name)
 
@@ -105,6 +116,29 @@ class Module:
                 f"register_parameter: expected nn.Parameter or None for '{name}', got {type(param).__name__}"
             )
         self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register state that is not a parameter (BatchNorm's ``running_mean``): saved in ``state_dict``
+        (unless ``persistent=False``), moved by ``to()``, never returned by ``parameters()``."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string, got {type(name).__name__}")
+        if "." in name:
+            raise KeyError("buffer name can't contain \".\"")
+        if name == "":
+            raise KeyError("buffer name can't be empty string \"\"")
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)"
+            )
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
@@ -143,6 +177,21 @@ class Module:
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(name, buffer) pairs with dotted PyTorch names."""
+        seen: set[int] = set()
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mod_prefix, module in modules:
+            for name, b in module._buffers.items():
+                if b is None or id(b) in seen:
+                    continue
+                seen.add(id(b))
+                yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for name, m in self._modules.items():
@@ -194,18 +243,27 @@ class Module:
                 p.grad = Tensor(np.zeros_like(p._data))
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Parameter name -> a copy of its NumPy array, with PyTorch's keys."""
-        return OrderedDict((key, p._data.copy()) for key, p in self._state_items())
+    def state_dict(
+        self, destination: Any = None, prefix: str = "", keep_vars: bool = False
+    ) -> OrderedDict[str, Tensor]:
+        """Parameters and persistent buffers by PyTorch's keys; the values share storage with the module
+        (detached, unless ``keep_vars``), as PyTorch's: copy them to keep a snapshot."""
+        out = OrderedDict() if destination is None else destination
+        for key, t in self._state_items():
+            out[prefix + key] = t if keep_vars else t.detach()
+        return out
 
-    def _state_items(self) -> Iterator[tuple[str, Parameter]]:
-        """Every (dotted name, parameter) slot, shared modules under each of their names (PyTorch's keys)."""
+    def _state_items(self) -> Iterator[tuple[str, Tensor]]:
+        """Every (dotted name, parameter or persistent buffer) slot, shared modules under each of their names."""
         stack: list[tuple[str, Module]] = [("", self)]
         while stack:
             prefix, module = stack.pop()
             for name, p in module._parameters.items():
                 if p is not None:
                     yield (f"{prefix}.{name}" if prefix else name), p
+            for name, b in module._buffers.items():
+                if b is not None and name not in module._non_persistent_buffers_set:
+                    yield (f"{prefix}.{name}" if prefix else name), b
             kids = [(f"{prefix}.{k}" if prefix else k, m) for k, m in module._modules.items() if m is not None]
             stack.extend(reversed(kids))
 
@@ -217,7 +275,7 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a mapping of name -> array, got {type(state_dict).__name__}")
-        own: dict[str, Parameter] = dict(self._state_items())
+        own: dict[str, Tensor] = dict(self._state_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
@@ -258,6 +316,7 @@ class Module:
             for key, arr in arrays.items():
                 p = own[key]
                 p._data[...] = arr.astype(p._data.dtype, copy=False)
+                p._bump_version()
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ dtype
@@ -271,6 +330,9 @@ class Module:
                 p._data = p._data.astype(d)
                 if p.grad is not None:
                     p.grad = Tensor(p.grad._data.astype(d))
+        for b in self.buffers():
+            if b._data.dtype.kind == "f" and b._data.dtype != d:
+                b._data = b._data.astype(d)
         return self
 
     def float(self) -> Module:
@@ -307,7 +369,7 @@ class Module:
         return main + ")"
 
     def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules))
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers))
 
 
 class _IncompatibleKeys(tuple):
