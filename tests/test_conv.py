@@ -322,69 +322,76 @@ def test_conv2d_graph_names_attrs_and_backward_ops(rng):
 @pytest.mark.parametrize("block_bytes,workers", [(1, 1), (3000, 2), (1 << 30, 1), (1 << 30, 3)])
 def test_conv_kernels_blocked_over_samples(rng, monkeypatch, block_bytes, workers):
     """The kernels work on cache-sized blocks of samples, on worker threads: every split agrees."""
-    from tinygrad_cnn.ops import _im2col
+    from tinygrad_cnn.kernels import execution
 
-    monkeypatch.setattr(_im2col, "BLOCK_BYTES", block_bytes)
-    monkeypatch.setattr(_im2col, "WORKERS", workers)
-    monkeypatch.setattr(_im2col, "PARALLEL_BYTES", 0)  # share even these small ops among the workers
-    for h in (5, 9, 20, 66):  # channel-major and per-sample kernel gradients; both col2im layouts
-        x = rng.standard_normal((5, 4, h, h))
-        w = rng.standard_normal((6, 2, 3, 3))
-        kwargs = {"stride": 2, "padding": 1, "groups": 2}
-        X, W = leaf(x), leaf(w)
-        y = F.conv2d(X, W, **kwargs)
-        np.testing.assert_allclose(y.numpy(), reference_conv2d(x, w, **kwargs), atol=1e-12)
-        g = rng.standard_normal(y.shape)
-        y.backward(Tensor(g))
-        inner = float((y.numpy() * g).sum())
-        assert np.isclose((X.grad.numpy() * x).sum(), inner) and np.isclose((W.grad.numpy() * w).sum(), inner)
+    monkeypatch.setattr(execution, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(execution, "PARALLEL_BYTES", 0)  # share even these small ops among the workers
+    before = tc.get_num_threads()
+    tc.set_num_threads(workers)
+    try:
+        for h in (5, 9, 20, 66):  # channel-major and per-sample kernel gradients; both col2im layouts
+            x = rng.standard_normal((5, 4, h, h))
+            w = rng.standard_normal((6, 2, 3, 3))
+            kwargs = {"stride": 2, "padding": 1, "groups": 2}
+            X, W = leaf(x), leaf(w)
+            y = F.conv2d(X, W, **kwargs)
+            np.testing.assert_allclose(y.numpy(), reference_conv2d(x, w, **kwargs), atol=1e-12)
+            g = rng.standard_normal(y.shape)
+            y.backward(Tensor(g))
+            inner = float((y.numpy() * g).sum())
+            assert np.isclose((X.grad.numpy() * x).sum(), inner) and np.isclose((W.grad.numpy() * w).sum(), inner)
+    finally:
+        tc.set_num_threads(before)
 
 
 @pytest.mark.parametrize("kernel, stride, dilation", [((3, 3), (1, 1), (1, 1)), ((2, 3), (2, 1), (1, 2))])
 def test_batch_last_col2im_is_the_strided_adds_as_one_sparse_product(rng, kernel, stride, dilation):
     """The sparse scatter gives the strided-add col2im's sums bit for bit, in float32 and float64."""
-    from tinygrad_cnn.ops import _im2col
+    from tinygrad_cnn.kernels import im2col
 
     c, n, out_hw = 3, 4, (5, 4)
     padded = tuple(dilation[a] * (kernel[a] - 1) + stride[a] * (out_hw[a] - 1) + 1 + a for a in range(2))
     for dtype in (np.float32, np.float64):
         dcols = rng.standard_normal((c, *kernel, *out_hw, n)).astype(dtype)
-        fast = _im2col.col2im_batch_last(dcols.reshape(-1, n), c, padded, kernel, out_hw, stride, dilation)
-        adds = _im2col.col2im(np.ascontiguousarray(dcols.transpose(0, 1, 2, 5, 3, 4)), padded, kernel, stride,
-                              dilation)
+        fast = im2col.col2im_batch_last(dcols.reshape(-1, n), c, padded, kernel, out_hw, stride, dilation)
+        adds = im2col.col2im(np.ascontiguousarray(dcols.transpose(0, 1, 2, 5, 3, 4)), padded, kernel, stride,
+                             dilation)
         assert fast.dtype == dtype and fast.shape == (c, *padded, n)
         np.testing.assert_array_equal(fast, adds.transpose(0, 2, 3, 1))
 
 
 def test_conv2d_input_and_kernel_gradients_side_by_side(rng, monkeypatch):
-    """A plain backward computes a layer's ∂L/∂X and ∂L/∂K at once on two threads: same values, nothing
-    recorded by the worker; a create_graph backward keeps computing them in order, as graph ops."""
+    """A plain backward computes a layer's ∂L/∂X and ∂L/∂K in one kernel call, which overlaps them on two
+    threads: same values, nothing recorded; a create_graph backward computes them in order, as graph ops."""
     import threading
 
-    from tinygrad_cnn.ops import _im2col
-    from tinygrad_cnn.ops.conv import Conv2dWeight
+    from tinygrad_cnn.kernels import conv as kc
+    from tinygrad_cnn.kernels import execution
 
-    monkeypatch.setattr(_im2col, "WORKERS", 2)
-    seen = []  # (thread, recorded a graph?) of each kernel-gradient op
-    apply = Conv2dWeight.apply
+    seen = []  # the thread of each kernel-gradient computation
+    conv_weight = kc.conv_weight
 
     def watched(*args, **kwargs):
-        out = apply(*args, **kwargs)
-        seen.append((threading.get_ident(), out.grad_fn is not None))
-        return out
+        seen.append(threading.get_ident())
+        return conv_weight(*args, **kwargs)
 
-    monkeypatch.setattr(Conv2dWeight, "apply", watched)
+    monkeypatch.setattr(kc, "conv_weight", watched)
+    before = tc.get_num_threads()
+    tc.set_num_threads(2)
     x, w, b = rng.standard_normal((3, 4, 9, 9)), rng.standard_normal((6, 2, 3, 3)), rng.standard_normal(6)
     kwargs = {"stride": 2, "padding": 1, "groups": 2}
     grads = {}
-    for side_by_side in (False, True):
-        monkeypatch.setattr(_im2col, "CONCURRENT_BYTES", 0 if side_by_side else 1 << 62)
-        X, W, B = leaf(x), leaf(w), leaf(b)
-        F.conv2d(X, W, B, **kwargs).pow(2).sum().backward()
-        assert all(t.grad.grad_fn is None and not t.grad.requires_grad for t in (X, W, B))
-        grads[side_by_side] = [t.grad.numpy() for t in (X, W, B)]
+    try:
+        for side_by_side in (False, True):
+            monkeypatch.setattr(execution, "CONCURRENT_BYTES", 0 if side_by_side else 1 << 62)
+            X, W, B = leaf(x), leaf(w), leaf(b)
+            F.conv2d(X, W, B, **kwargs).pow(2).sum().backward()
+            assert all(t.grad.grad_fn is None and not t.grad.requires_grad for t in (X, W, B))
+            grads[side_by_side] = [t.grad.numpy() for t in (X, W, B)]
+    finally:
+        tc.set_num_threads(before)
     main = threading.get_ident()
-    assert seen[0] == (main, False) and seen[1][0] != main and seen[1][1] is False
+    assert seen[0] == main and seen[1] != main
     for a, b_ in zip(grads[False], grads[True]):
         np.testing.assert_allclose(a, b_, rtol=1e-13, atol=1e-13)
     X, W = leaf(x), leaf(w)

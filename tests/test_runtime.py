@@ -8,7 +8,17 @@ import time
 
 import pytest
 
-from tinygrad_cnn.ops._runtime import run_concurrently, run_parallel
+import tinygrad_cnn as tc
+from tinygrad_cnn.kernels.execution import run_concurrently, run_parallel
+
+
+@pytest.fixture(autouse=True)
+def two_threads():
+    """These tests hand work to a second thread, whatever the machine's CPU count."""
+    before = tc.get_num_threads()
+    tc.set_num_threads(2)
+    yield
+    tc.set_num_threads(before)
 
 
 def _within(seconds: float, fn):

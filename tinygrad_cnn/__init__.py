@@ -3,7 +3,7 @@
 ``import tinygrad_cnn as tc``; see ``README.md`` and ``docs/`` for a tour.
 """
 
-from . import autograd, checks, data, functional, nn, optim, viz
+from . import autograd, data, functional, nn, optim
 from .autograd import (
     Function,
     backward,
@@ -15,8 +15,8 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
-from .checks import check_model, epsilon_sweep, gradcheck_report, gradgradcheck_report
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .kernels.execution import get_num_threads, set_num_threads
 from .rng import manual_seed
 from .serialization import load, save
 from .tensor import (
@@ -40,6 +40,33 @@ from .tensor import (
 
 __version__ = "0.1.0"
 
+# Loaded on first use, so that importing the package stays cheap: the plotting and checking
+# machinery, the graph drawing (Graphviz) and the process-wide knobs.
+_LAZY_MODULES = ("checks", "viz", "runtime")
+_LAZY_NAMES = {
+    "check_model": "checks",
+    "epsilon_sweep": "checks",
+    "gradcheck_report": "checks",
+    "gradgradcheck_report": "checks",
+}
+
+
+def __getattr__(name: str) -> object:
+    """``tc.viz``, ``tc.checks``, ``tc.gradcheck_report``, ...: imported when first asked for."""
+    import importlib
+
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
+
 float32 = "float32"
 float64 = "float64"
 int64 = "int64"
@@ -61,6 +88,9 @@ __all__ = [
     "gradgradcheck",
     "GradcheckError",
     "manual_seed",
+    "set_num_threads",
+    "get_num_threads",
+    "runtime",
     "tensor",
     "zeros",
     "ones",

@@ -42,6 +42,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(argv).parse_args(argv)
+    from ..runtime import tune_allocator
+
+    tune_allocator()  # this command owns its process; the library itself never changes the allocator
     try:
         return int(args._module.run(args) or 0)
     except KeyboardInterrupt:

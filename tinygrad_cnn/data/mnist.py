@@ -16,7 +16,6 @@ import hashlib
 import os
 import struct
 import tempfile
-import urllib.request
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -199,6 +198,8 @@ def download_mnist(root: str | os.PathLike | None = None, mirrors: tuple[str, ..
         for mirror in mirrors:
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
             try:
+                import urllib.request  # only a download needs it (an import costs as much as the package)
+
                 with os.fdopen(fd, "wb") as out, urllib.request.urlopen(mirror + name, timeout=60) as resp:
                     for chunk in iter(lambda: resp.read(1 << 20), b""):
                         out.write(chunk)

@@ -9,82 +9,25 @@ gradient is differentiable again (double backward, ``gradgradcheck``, the deriva
 
 Strides zero-insert (dilate) ∂L/∂Y before the full convolution, padding crops its result, and
 dilation dilates the kernel; ``docs/`` derives each case. ⋆ is cross-correlation, ∗full full convolution.
-The NumPy kernels live in ``_im2col.py``.
+The NumPy kernels live in ``tinygrad_cnn/kernels/``; ``docs/architecture.md`` shows the layers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, is_anomaly_enabled, is_grad_enabled, no_grad
+from ..autograd import Function, is_anomaly_enabled, is_grad_enabled
+from ..kernels import conv as kc
+from ..kernels.geometry import ConvGeometry, crop_hw
 from ..tensor import Tensor
-from . import _im2col as k2
-from ._runtime import run_concurrently
+from ._args import batched, common_dtype, float_tensor, pair
 from .shape import pad as _pad
 
 __all__ = ["correlate2d", "convolve2d", "conv2d", "conv_transpose2d", "conv2d_weight"]
 
-Pair = tuple[int, int]
 _MODES = ("valid", "full", "same")
-
-
-# ---------------------------------------------------------------------- argument checks
-
-
-def pair(value: Any, name: str, op: str, minimum: int) -> Pair:
-    """An int or a pair of ints as a pair, each at least ``minimum`` (PyTorch's ``_pair`` plus a check)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        vals = (int(value), int(value))
-    elif (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
-    ):
-        vals = (int(value[0]), int(value[1]))
-    else:
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(vals) < minimum:
-        raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
-    return vals
-
-
-def float_tensor(x: Any, op: str, arg: str, arrays: bool = False) -> Tensor:
-    """``x`` as a floating-point Tensor, or a TypeError naming what came (``arrays``: accept array-likes)."""
-    if not isinstance(x, Tensor):
-        if not arrays:
-            raise TypeError(f"{op}: expected {arg} to be a Tensor, got {type(x).__name__}")
-        arr = np.asarray(x)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{op}: expected {arg} to be a Tensor or a numeric array, got {type(x).__name__}")
-        x = Tensor(arr)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating-point {arg}, got dtype {x.dtype} (convert it with .float())")
-    return x
-
-
-def _common_dtype(*tensors: Tensor | None) -> list[Tensor | None]:
-    """Promote float32/float64 mixes to their NumPy result type (differentiable casts)."""
-    present = [t for t in tensors if t is not None]
-    dtype = np.result_type(*[t.dtype for t in present])
-    return [None if t is None else t.to(dtype) for t in tensors]
-
-
-def _crop_hw(t: Tensor, hw: tuple[int, ...]) -> Tensor:
-    """Drop trailing rows/columns beyond ``hw`` (rows a strided window sweep never reached)."""
-    if t.shape[-2:] == tuple(hw):
-        return t
-    return t[..., : hw[0], : hw[1]]
-
-
-def _transpose_output_padding(in_hw: tuple[int, ...], out_hw: tuple[int, ...], kernel: Pair, stride: Pair,
-                              padding: Pair, dilation: Pair) -> Pair:
-    """The output_padding that makes conv_transpose2d of an (out_hw) map come back to exactly (in_hw)."""
-    return tuple(  # type: ignore[return-value]
-        in_hw[a] - ((out_hw[a] - 1) * stride[a] - 2 * padding[a] + dilation[a] * (kernel[a] - 1) + 1) for a in range(2)
-    )
 
 
 # ---------------------------------------------------------------------- planes: the documents' ops
@@ -116,11 +59,6 @@ def _plane_pads(op: str, x_shape: tuple[int, ...], k_shape: tuple[int, ...], mod
     return ((kh - 1) // 2, kh // 2, (kw - 1) // 2, kw // 2)
 
 
-def _valid_xcorr(xp: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Valid cross-correlation of two planes through the batched kernel."""
-    return k2.conv_forward(xp[None, None], k[None, None], None, (1, 1), (0, 0), (1, 1), 1)[0][0, 0]
-
-
 def _pad_plane(x: Tensor, pads: tuple[int, ...]) -> Tensor:
     pt, pb, pl, pr = pads
     return x if not any(pads) else _pad(x, (pl, pr, pt, pb))
@@ -145,7 +83,7 @@ class Correlate2d(Function):
         ctx.save_for_backward(x, k)
         pt, pb, pl, pr = pads
         xp = np.pad(x._data, ((pt, pb), (pl, pr))) if any(pads) else x._data
-        return _valid_xcorr(xp, k._data)
+        return kc.correlate_valid(xp, k._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -172,7 +110,7 @@ class Convolve2d(Function):
         ctx.save_for_backward(x, k)
         pt, pb, pl, pr = pads
         xp = np.pad(x._data, ((pt, pb), (pl, pr))) if any(pads) else x._data
-        return _valid_xcorr(xp, k._data[::-1, ::-1])
+        return kc.correlate_valid(xp, k._data[::-1, ::-1])
 
     @staticmethod
     def backward(ctx, g):
@@ -195,7 +133,7 @@ def _plane_args(op: str, x: Any, k: Any, mode: str) -> tuple[Tensor, Tensor]:
     if 0 in x.shape or 0 in k.shape:
         raise ValueError(f"{op}: inputs must not be empty, got in1 {x.shape} and in2 {k.shape}")
     _plane_pads(op, x.shape, k.shape, mode, flip=False)  # validates mode and 'valid' shapes
-    x, k = _common_dtype(x, k)
+    x, k = common_dtype(x, k)
     return x, k
 
 
@@ -224,11 +162,11 @@ class Conv2d(Function):
     name = "conv2d"
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
-        ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, groups
+    def forward(ctx, x, weight, bias, geometry):
+        _show(ctx, geometry)
         keep = ctx.needs_input_grad[1]  # the kernel gradient X ⋆ ∂L/∂Y reuses the forward's im2col columns
-        y, columns = k2.conv_forward(x._data, weight._data, None if bias is None else bias._data, stride, padding,
-                                     dilation, groups, keep_columns=keep)
+        y, columns = kc.conv_forward(x._data, weight._data, None if bias is None else bias._data, geometry,
+                                     keep_columns=keep)
         ctx.save_for_backward(x, weight, columns)
         return y
 
@@ -237,48 +175,28 @@ class Conv2d(Function):
         """∂L/∂X = Σᵢ ∂L/∂Yᵢ ∗full Kᵢⱼ (conv_transpose2d); ∂L/∂K = X ⋆ ∂L/∂Y (conv2d_weight); ∂L/∂B = Σ ∂L/∂Y."""
         x, weight, columns = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        s, p, d, groups = ctx.stride, ctx.padding, ctx.dilation, ctx.groups
-        kernel = weight.shape[2:]
-
-        def input_grad() -> Tensor:
-            op = _transpose_output_padding(x.shape[2:], g.shape[2:], kernel, s, p, d)
-            return ConvTranspose2d.apply(g, weight, None, s, p, op, groups, d)
-
-        def kernel_grad() -> Tensor:
-            return Conv2dWeight.apply(x, g, kernel, s, p, d, groups, _columns=columns)
-
+        geometry, kernel = ctx._geometry, weight.shape[2:]
         gx = gw = gb = None
-        if need_x and need_w and _side_by_side(x, weight, g):
-            gx, gw = run_concurrently(input_grad, _unrecorded(kernel_grad))
+        if need_x and need_w and not (is_grad_enabled() or is_anomaly_enabled()):
+            # Nothing to record: the same two products from one kernel call.
+            gx, gw = (Tensor._make(a, None, False) for a in kc.conv_backward(x._data, weight._data, g._data,
+                                                                              geometry, columns))
         else:
-            gx = input_grad() if need_x else None
-            gw = kernel_grad() if need_w else None
+            if need_x:
+                output_padding = geometry.output_padding(x.shape[2:], g.shape[2:], kernel)
+                gx = ConvTranspose2d.apply(g, weight, None, geometry, output_padding)
+            if need_w:
+                gw = Conv2dWeight.apply(x, g, kernel, geometry, columns)
         if need_b:
             gb = g.sum((0, 2, 3))
-        return gx, gw, gb, None, None, None, None
+        return gx, gw, gb, None
 
 
-def _side_by_side(x: Tensor, weight: Tensor, g: Tensor) -> bool:
-    """Whether to compute a layer's input and kernel gradients at once, one on each core.
-
-    Only in a plain backward (no graph being recorded, no anomaly checks: both are per thread), and
-    only where neither op shares its own blocks between the cores (``k2.concurrent``).
-    """
-    if is_grad_enabled() or is_anomaly_enabled():
-        return False
-    kh, kw = weight.shape[2:]
-    columns_bytes = x.shape[0] * x.shape[1] * kh * kw * g.shape[2] * g.shape[3] * x.dtype.itemsize
-    return k2.concurrent(columns_bytes)
-
-
-def _unrecorded(work: Callable[[], Tensor]) -> Callable[[], Tensor]:
-    """``work`` with recording off on whatever thread runs it (a worker thread starts with it on)."""
-
-    def run() -> Tensor:
-        with no_grad():
-            return work()
-
-    return run
+def _show(ctx: Any, geometry: ConvGeometry) -> None:
+    """The geometry on ``ctx``: whole for backward, and as the attributes graphs and derivations show."""
+    ctx._geometry = geometry
+    ctx.stride, ctx.padding, ctx.dilation, ctx.groups = (geometry.stride, geometry.padding, geometry.dilation,
+                                                         geometry.groups)
 
 
 class Conv2dWeight(Function):
@@ -290,24 +208,24 @@ class Conv2dWeight(Function):
     name = "conv2d_weight"
 
     @staticmethod
-    def forward(ctx, x, grad_output, kernel, stride, padding, dilation, groups, _columns=None):
-        ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, groups
+    def forward(ctx, x, grad_output, kernel, geometry, columns):
+        _show(ctx, geometry)
         ctx._kernel = kernel
         ctx.save_for_backward(x, grad_output)
-        return k2.conv_weight(x._data, grad_output._data, kernel, stride, padding, dilation, groups, _columns)
+        return kc.conv_weight(x._data, grad_output._data, kernel, geometry, columns)
 
     @staticmethod
     def backward(ctx, gg):
         """For G = X ⋆ ∂L/∂Y, bilinear: ∂/∂X = ∂L/∂Y ∗full GG (conv_transpose2d), ∂/∂(∂L/∂Y) = X ⋆ GG (conv2d)."""
         x, gy = ctx.saved_tensors
-        s, p, d, groups = ctx.stride, ctx.padding, ctx.dilation, ctx.groups
+        geometry = ctx._geometry
         gx = ggy = None
         if ctx.needs_input_grad[0]:
-            op = _transpose_output_padding(x.shape[2:], gy.shape[2:], ctx._kernel, s, p, d)
-            gx = ConvTranspose2d.apply(gy, gg, None, s, p, op, groups, d)
+            output_padding = geometry.output_padding(x.shape[2:], gy.shape[2:], ctx._kernel)
+            gx = ConvTranspose2d.apply(gy, gg, None, geometry, output_padding)
         if ctx.needs_input_grad[1]:
-            ggy = _crop_hw(Conv2d.apply(x, gg, None, s, p, d, groups), gy.shape[2:])
-        return gx, ggy, None, None, None, None, None
+            ggy = crop_hw(Conv2d.apply(x, gg, None, geometry), gy.shape[2:])
+        return gx, ggy, None, None, None
 
 
 class ConvTranspose2d(Function):
@@ -319,16 +237,12 @@ class ConvTranspose2d(Function):
     name = "conv_transpose2d"
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stride, padding, output_padding, groups, dilation):
-        ctx.stride, ctx.padding, ctx.output_padding = stride, padding, output_padding
-        ctx.groups, ctx.dilation = groups, dilation
+    def forward(ctx, x, weight, bias, geometry, output_padding):
+        _show(ctx, geometry)
+        ctx.output_padding = output_padding
         ctx.save_for_backward(x, weight)
-        kh, kw = weight.shape[2:]
-        out_hw = tuple(
-            (x.shape[2 + a] - 1) * stride[a] - 2 * padding[a] + dilation[a] * ((kh, kw)[a] - 1) + output_padding[a] + 1
-            for a in range(2)
-        )
-        y = k2.conv_transpose(x._data, weight._data, out_hw, stride, padding, dilation, groups)
+        out_hw = geometry.transposed_hw(x.shape[2:], weight.shape[2:], output_padding)
+        y = kc.conv_transpose(x._data, weight._data, out_hw, geometry)
         if bias is not None:
             y += bias._data.reshape(-1, 1, 1)
         return y
@@ -337,27 +251,19 @@ class ConvTranspose2d(Function):
     def backward(ctx, g):
         """Its adjoint is the convolution: ∂/∂X = ∂L/∂Y' ⋆ K (conv2d); ∂/∂K = ∂L/∂Y' ⋆ X (conv2d_weight); ∂/∂B = Σ."""
         x, weight = ctx.saved_tensors
-        s, p, d, groups = ctx.stride, ctx.padding, ctx.dilation, ctx.groups
+        geometry = ctx._geometry
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = gw = gb = None
         if need_x:
-            gx = _crop_hw(Conv2d.apply(g, weight, None, s, p, d, groups), x.shape[2:])
+            gx = crop_hw(Conv2d.apply(g, weight, None, geometry), x.shape[2:])
         if need_w:
-            gw = Conv2dWeight.apply(g, x, weight.shape[2:], s, p, d, groups)
+            gw = Conv2dWeight.apply(g, x, weight.shape[2:], geometry, None)
         if need_b:
             gb = g.sum((0, 2, 3))
-        return gx, gw, gb, None, None, None, None, None
+        return gx, gw, gb, None, None
 
 
 # ---------------------------------------------------------------------- public entry points
-
-
-def _batched(op: str, input: Tensor, expected: str) -> tuple[Tensor, bool]:  # noqa: A002
-    if input.ndim == 3:
-        return input.unsqueeze(0), True
-    if input.ndim == 4:
-        return input, False
-    raise ValueError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input{expected}, got shape {input.shape}")
 
 
 def _check_bias(op: str, bias: Any, channels: int) -> Tensor | None:
@@ -373,6 +279,16 @@ def _check_groups(op: str, groups: Any) -> int:
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
     return int(groups)
+
+
+def _check_kernel(op: str, weight: Tensor) -> None:
+    """An empty kernel has no windows to sweep (PyTorch refuses it too)."""
+    kh, kw = weight.shape[2:]
+    if kh < 1 or kw < 1:
+        raise ValueError(
+            f"{op}: kernel size should be greater than zero, got kernel_height {kh} and kernel_width {kw} "
+            f"(weight {weight.shape})"
+        )
 
 
 def conv2d(
@@ -392,10 +308,11 @@ def conv2d(
     op = "conv2d"
     input = float_tensor(input, op, "input")  # noqa: A001
     weight = float_tensor(weight, op, "weight")
-    x, unbatched = _batched(op, input, "")
+    x, unbatched = batched(op, input)
     if weight.ndim != 4:
         raise ValueError(f"{op}: weight must be 4-D (out_channels, in_channels/groups, kH, kW), got {weight.shape}")
     groups = _check_groups(op, groups)
+    _check_kernel(op, weight)
     o, cg, kh, kw = weight.shape
     c = x.shape[1]
     if cg * groups != c:
@@ -432,8 +349,8 @@ def conv2d(
             f"{op}: kernel size ({kh}, {kw}){dil} can't be greater than the padded input size "
             f"({h + 2 * p[0]}, {w + 2 * p[1]}) (input {input.shape}, padding {p})"
         )
-    x, weight, bias = _common_dtype(x, weight, bias)
-    y = Conv2d.apply(x, weight, bias, s, p, d, groups)
+    x, weight, bias = common_dtype(x, weight, bias)
+    y = Conv2d.apply(x, weight, bias, ConvGeometry(s, p, d, groups))
     return y.squeeze(0) if unbatched else y
 
 
@@ -455,10 +372,11 @@ def conv_transpose2d(
     op = "conv_transpose2d"
     input = float_tensor(input, op, "input")  # noqa: A001
     weight = float_tensor(weight, op, "weight")
-    x, unbatched = _batched(op, input, "")
+    x, unbatched = batched(op, input)
     if weight.ndim != 4:
         raise ValueError(f"{op}: weight must be 4-D (in_channels, out_channels/groups, kH, kW), got {weight.shape}")
     groups = _check_groups(op, groups)
+    _check_kernel(op, weight)
     cin, cout_g, kh, kw = weight.shape
     if x.shape[1] != cin:
         raise ValueError(
@@ -476,13 +394,14 @@ def conv_transpose2d(
             raise ValueError(
                 f"{op}: output_padding {opad} must be smaller than either stride {s} or dilation {d}"
             )
-    out = tuple((x.shape[2 + a] - 1) * s[a] - 2 * p[a] + d[a] * ((kh, kw)[a] - 1) + opad[a] + 1 for a in range(2))
+    geometry = ConvGeometry(s, p, d, groups)
+    out = geometry.transposed_hw(x.shape[2:], (kh, kw), opad)
     if min(out) < 1:
         raise ValueError(
             f"{op}: input {input.shape} with weight {weight.shape}, padding {p} gives an empty output {out}"
         )
-    x, weight, bias = _common_dtype(x, weight, bias)
-    y = ConvTranspose2d.apply(x, weight, bias, s, p, opad, groups, d)
+    x, weight, bias = common_dtype(x, weight, bias)
+    y = ConvTranspose2d.apply(x, weight, bias, geometry, opad)
     return y.squeeze(0) if unbatched else y
 
 
@@ -511,10 +430,13 @@ def conv2d_weight(
             f"{op}: weight_size {tuple(weight_size)} with groups={groups} needs input (N, {cg * groups}, H, W) and "
             f"grad_output (N, {o}, Ho, Wo), got {input.shape} and {grad_output.shape}"
         )
-    expect = tuple(k2.out_size(input.shape[2 + a], (kh, kw)[a], s[a], p[a], d[a]) for a in range(2))
+    if kh < 1 or kw < 1:
+        raise ValueError(f"{op}: kernel size should be greater than zero, got weight_size {tuple(weight_size)}")
+    geometry = ConvGeometry(s, p, d, groups)
+    expect = geometry.out_hw(input.shape[2:], (kh, kw))
     if grad_output.shape[2:] != expect:
         raise ValueError(
             f"{op}: input {input.shape} gives outputs of size {expect}, but grad_output is {grad_output.shape}"
         )
-    input, grad_output = _common_dtype(input, grad_output)  # noqa: A001
-    return Conv2dWeight.apply(input, grad_output, (kh, kw), s, p, d, groups)
+    input, grad_output = common_dtype(input, grad_output)  # noqa: A001
+    return Conv2dWeight.apply(input, grad_output, (kh, kw), geometry, None)

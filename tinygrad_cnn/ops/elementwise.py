@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from ..autograd import Function
 from ..tensor import Tensor
@@ -264,6 +263,8 @@ class Sigmoid(Function):
             out += 1.0
             np.reciprocal(out, out=out)
         else:
+            from scipy import special  # loaded on first use: importing SciPy costs more than the package
+
             out = special.expit(a._data)
         ctx.save_for_backward(out)
         return out

@@ -1,0 +1,161 @@
+"""The pooling kernels on (N, C, H, W) arrays: one whole-array NumPy operation per kernel offset.
+
+Both poolings work on the kh×kw strided slices of the (padded) input, never a loop over pixels or
+channels:
+
+* ``max_pool``: a running ``np.maximum`` and, per window, the kernel offset of its first maximum
+  (PyTorch's tie rule; one byte per output); ``max_pool_backward`` routes ∂L/∂Y to that one element.
+  Padding is −∞, so it never wins.
+* ``avg_pool`` sums the slices and divides; ``avg_pool_backward`` spreads ∂L/∂Y / divisor back over
+  each window. The two are adjoint.
+
+NumPy only: nothing here knows of Tensor or autograd.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .geometry import Pair, out_size, pad_hw, unpad_hw
+
+__all__ = ["max_pool", "max_pool_backward", "max_pool_gather", "flat_indices", "avg_pool", "avg_pool_backward"]
+
+
+def _slices(kernel: Pair, out_hw: Pair, stride: Pair, dilation: Pair) -> list[tuple[int, int, tuple[Any, ...]]]:
+    """For each kernel offset (i, j): the strided slice of the padded input that offset sees in every window."""
+    (sh, sw), (dh, dw), (ho, wo) = stride, dilation, out_hw
+    return [
+        (i, j, (Ellipsis, slice(i * dh, i * dh + sh * (ho - 1) + 1, sh), slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)))
+        for i in range(kernel[0])
+        for j in range(kernel[1])
+    ]
+
+
+def _out_hw(in_hw: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Pair:
+    return (out_size(in_hw[0], kernel[0], stride[0], padding[0], dilation[0]),
+            out_size(in_hw[1], kernel[1], stride[1], padding[1], dilation[1]))
+
+
+def _mark(which: np.ndarray, where: np.ndarray, k: int) -> None:
+    """``which[where] = k`` for a k larger than every value already in ``which`` (planes come in order).
+
+    As max(which, k·where): two SIMD passes, far faster than ``np.copyto(..., where=...)``.
+    """
+    np.maximum(which, np.multiply(where, which.dtype.type(k), dtype=which.dtype), out=which)
+
+
+def _window_origin(out_len: int, stride: int, pad: int) -> np.ndarray:
+    """Where each window starts along one axis, in unpadded coordinates (negative inside the padding)."""
+    return np.arange(out_len) * stride - pad
+
+
+def max_pool(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
+             dilation: Pair) -> tuple[np.ndarray, np.ndarray]:
+    """Window maxima and the window offset (i·kw + j) of each first maximum, NaN winning as in PyTorch."""
+    n, c = x.shape[:2]
+    ho, wo = _out_hw(x.shape[2:], kernel, stride, padding, dilation)
+    xp = pad_hw(x, padding, -np.inf)
+    # Start at the first in-bounds element of each window, as PyTorch does: padding never wins.
+    first = [
+        -(np.minimum(_window_origin((ho, wo)[a], stride[a], padding[a]), 0) // dilation[a]) for a in range(2)
+    ]
+    first_offset = first[0][:, None] * kernel[1] + first[1][None, :]
+    offsets = np.empty((n, c, ho, wo), dtype=np.uint8 if kernel[0] * kernel[1] <= 256 else np.int32)
+    slices = _slices(kernel, (ho, wo), stride, dilation)
+    better = np.empty((n, c, ho, wo), dtype=bool)
+    for check_nan in (False, True):
+        offsets[...] = first_offset
+        cur = xp[slices[0][2]].copy()
+        for i, j, sl in slices[1:]:
+            v = xp[sl]
+            np.greater(v, cur, out=better)
+            if check_nan:  # PyTorch lets a NaN win (the value is NaN either way; this fixes the index)
+                better |= np.isnan(v)
+            _mark(offsets, better, i * kernel[1] + j)
+            np.maximum(cur, v, out=cur)
+        if check_nan or not np.isnan(cur).any():
+            break
+    return cur, offsets
+
+
+def max_pool_backward(grad_output: np.ndarray, offsets: np.ndarray, in_shape: tuple[int, ...], kernel: Pair,
+                      stride: Pair, padding: Pair, dilation: Pair) -> np.ndarray:
+    """Scatter ∂L/∂Y onto each window's (first) maximum, adding where overlapping windows share one."""
+    n, c, h, w = in_shape
+    ho, wo = grad_output.shape[2:]
+    padded = (h + 2 * padding[0], w + 2 * padding[1])
+    overlap = any(stride[a] < dilation[a] * (kernel[a] - 1) + 1 for a in range(2))
+    # Windows that tile the input exactly (2×2 stride 2 on an even size) write every element once.
+    tiled = all(stride[a] == kernel[a] and dilation[a] == 1 and (ho, wo)[a] * stride[a] == padded[a]
+                for a in range(2))
+    out = (np.empty if tiled else np.zeros)((n, c) + padded, dtype=grad_output.dtype)
+    mask = np.empty(offsets.shape, dtype=bool)
+    for i, j, sl in _slices(kernel, (ho, wo), stride, dilation):
+        np.equal(offsets, i * kernel[1] + j, out=mask)
+        if overlap:  # an element can be the maximum of several windows: its gradients add up
+            out[sl] += grad_output * mask
+        else:
+            np.multiply(grad_output, mask, out=out[sl])
+    return unpad_hw(out, padding, (h, w))
+
+
+def flat_indices(offsets: np.ndarray, in_shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
+                 dilation: Pair) -> np.ndarray:
+    """Window offsets (i·kw + j) as PyTorch's flat h·W + w indices into each (H, W) plane."""
+    ho, wo = offsets.shape[2:]
+    i, j = np.divmod(offsets.astype(np.int64), kernel[1])
+    rows = _window_origin(ho, stride[0], padding[0])[:, None] + i * dilation[0]
+    cols = _window_origin(wo, stride[1], padding[1])[None, :] + j * dilation[1]
+    return rows * in_shape[3] + cols
+
+
+def max_pool_gather(offsets: np.ndarray, in_shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
+                    dilation: Pair) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices that gather, from an (N·C, H·W) array, the value at each window's maximum."""
+    n, c = in_shape[:2]
+    flat = flat_indices(offsets, in_shape, kernel, stride, padding, dilation)
+    return np.arange(n * c)[:, None], flat.reshape(n * c, -1)
+
+
+def _inverse_divisor(in_shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair, out_hw: Pair,
+                     count_include_pad: bool, divisor_override: int | None, dtype: np.dtype) -> Any:
+    """1 / divisor: a scalar (the kernel area, or divisor_override) or an (Ho, Wo) map of in-bounds counts."""
+    if divisor_override:
+        return dtype.type(1.0 / divisor_override)
+    if count_include_pad or padding == (0, 0):
+        return dtype.type(1.0 / (kernel[0] * kernel[1]))
+    counts = []
+    for a in range(2):
+        start = np.arange(out_hw[a]) * stride[a] - padding[a]
+        end = np.minimum(start + kernel[a], in_shape[2 + a])
+        counts.append(end - np.maximum(start, 0))
+    return (1.0 / (counts[0][:, None] * counts[1][None, :])).astype(dtype)
+
+
+def avg_pool(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, count_include_pad: bool,
+             divisor_override: int | None) -> np.ndarray:
+    """The sum of each window divided by the window size (or by the in-bounds count, or the override)."""
+    ho, wo = _out_hw(x.shape[2:], kernel, stride, padding, (1, 1))
+    xp = pad_hw(x, padding)
+    slices = _slices(kernel, (ho, wo), stride, (1, 1))
+    out = xp[slices[0][2]].copy()
+    for _, _, sl in slices[1:]:
+        out += xp[sl]
+    out *= _inverse_divisor(x.shape, kernel, stride, padding, (ho, wo), count_include_pad, divisor_override,
+                            x.dtype)
+    return out
+
+
+def avg_pool_backward(grad_output: np.ndarray, in_shape: tuple[int, ...], kernel: Pair, stride: Pair,
+                      padding: Pair, count_include_pad: bool, divisor_override: int | None) -> np.ndarray:
+    """Spread each window's ∂L/∂Y / divisor over the window (overlaps add up): avg_pool's adjoint."""
+    ho, wo = grad_output.shape[2:]
+    scaled = grad_output * _inverse_divisor(in_shape, kernel, stride, padding, (ho, wo), count_include_pad,
+                                            divisor_override, grad_output.dtype)
+    n, c, h, w = in_shape
+    out = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=grad_output.dtype)
+    for _, _, sl in _slices(kernel, (ho, wo), stride, (1, 1)):
+        out[sl] += scaled
+    return unpad_hw(out, padding, (h, w))
