@@ -26,10 +26,13 @@ import glob
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Any, TypeVar
+from concurrent import futures
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = [
     "BLOCK_BYTES", "PARALLEL_BYTES", "CONCURRENT_BYTES", "SHORT_ROW", "TRANSPOSE_SHORT_ROW",
@@ -170,6 +173,8 @@ def _submit(work: Callable[[], T], copies: int) -> list[Future]:
     pool is shut down without cancelling, and its threads finish what was handed to them.
     """
     global _pool, _pool_size
+    from concurrent.futures import ThreadPoolExecutor  # loaded with the pool, on first parallel use
+
     with _pool_lock:
         if _pool is None or _pool_size < copies:
             if _pool is not None:
@@ -223,7 +228,7 @@ def run_parallel(work: Callable[[T], Any], items: list[T], workers: int | None =
     try:
         _single_threaded(drain)
     finally:
-        wait(helpers)  # never return, or raise, while a helper still writes into the caller's arrays
+        futures.wait(helpers)  # never return, or raise, while a helper still writes into the caller's arrays
     for helper in helpers:
         helper.result()  # a helper's exception
     return results
@@ -241,7 +246,7 @@ def run_concurrently(first: Callable[[], T], second: Callable[[], U]) -> tuple[T
     try:
         result = _single_threaded(first)
     except BaseException:
-        wait([later])  # never leave the worker running on arrays the caller is about to drop
+        futures.wait([later])  # never leave the worker running on arrays the caller is about to drop
         raise
     return result, later.result()
 
