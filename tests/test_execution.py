@@ -249,3 +249,55 @@ def test_conv2d_with_an_empty_kernel_is_refused_by_torch_too():
     torch = pytest.importorskip("torch")
     with pytest.raises(RuntimeError, match="kernel size should be greater than zero"):
         torch.nn.functional.conv2d(torch.ones(1, 3, 4, 4), torch.ones(2, 3, 0, 0))
+
+
+# ---------------------------------------------------------------------- reused work buffers
+
+
+def test_kept_columns_are_reused_only_once_their_graph_lets_go(rng):
+    """Two graphs alive at once each keep their own columns; a freed graph's columns serve the next step."""
+    from tinygrad_cnn.kernels import buffers
+
+    x1, x2 = rng.standard_normal((64, 2, 30, 30)), rng.standard_normal((64, 2, 30, 30))
+    w = rng.standard_normal((3, 2, 3, 3))
+    g = rng.standard_normal((64, 3, 28, 28))
+
+    def weight_grad(x: np.ndarray) -> np.ndarray:
+        W = Tensor(w, requires_grad=True)
+        F.conv2d(Tensor(x), W).backward(Tensor(g))
+        return W.grad.numpy()
+
+    expected = [weight_grad(x1), weight_grad(x2)]
+    buffers.empty_cache()
+    W = Tensor(w, requires_grad=True)
+    y1, y2 = F.conv2d(Tensor(x1), W), F.conv2d(Tensor(x2), W)  # both graphs hold their columns
+    before = buffers.cached_bytes()
+    y1.backward(Tensor(g))
+    assert buffers.cached_bytes() > before  # y1's columns came back
+    np.testing.assert_allclose(W.grad.numpy(), expected[0], rtol=1e-12)
+    y3 = F.conv2d(Tensor(x1), W)  # takes y1's old columns while y2's are still saved
+    W.grad = None
+    y2.backward(Tensor(g))
+    np.testing.assert_allclose(W.grad.numpy(), expected[1], rtol=1e-12)
+    W.grad = None
+    y3.backward(Tensor(g), retain_graph=True)
+    y3.backward(Tensor(g))  # a retained graph keeps its columns for the second backward
+    np.testing.assert_allclose(W.grad.numpy(), 2 * expected[0], rtol=1e-12)
+    assert buffers.cached_bytes() <= buffers.LIMIT_BYTES
+    buffers.empty_cache()
+    assert buffers.cached_bytes() == 0
+
+
+def test_take_and_give():
+    from tinygrad_cnn.kernels import buffers
+
+    buffers.empty_cache()
+    a = buffers.take((512, 256), np.float32)
+    assert a.shape == (512, 256) and a.dtype == np.float32 and a.flags.c_contiguous
+    buffers.give(a)
+    b = buffers.take((256, 512), np.float32)  # the same bytes, another shape
+    assert np.shares_memory(a, b)
+    assert not np.shares_memory(buffers.take((256, 512), np.float32), b)  # handed out once only
+    small = buffers.take((4,), np.float64)
+    buffers.give(small)
+    assert buffers.cached_bytes() == 0  # small arrays are left to NumPy

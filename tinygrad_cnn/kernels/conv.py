@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import buffers
 from . import execution as ex
-from .geometry import ConvGeometry, Pair, pad_hw
+from .geometry import ConvGeometry, Pair, pad_hw, padded_shape
 from .im2col import (
     batch_last_rows,
     channel_major_rows,
@@ -61,40 +62,48 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo
     groups, stride, dilation = geometry.groups, geometry.stride, geometry.dilation
     ho, wo = geometry.out_hw(x.shape[2:], (kh, kw))
     k = cg * kh * kw
-    xp = pad_hw(x, geometry.padding)
+    xp = _padded(x, geometry.padding)
     wm = weight.reshape(groups, o // groups, k)
     out = np.empty((n, o, ho, wo), dtype=np.result_type(x, weight))
     channel_major = keep_columns and not ex.weight_grad_per_sample(k, ho * wo)
     batch_last = ex.batch_last(wo)  # the column order conv_weight expects too
 
     def block(blk: slice) -> np.ndarray:
+        m = blk.stop - blk.start
+        buf = buffers.take((m * k * groups * ho * wo,), x.dtype)
         if channel_major:  # one product for the block, then a transpose into (n, O, Ho, Wo)
             if batch_last:
-                cols = im2col_batch_last(xp[blk], (kh, kw), (ho, wo), stride, dilation)
+                cols = im2col_batch_last(xp[blk], (kh, kw), (ho, wo), stride, dilation, out=buf)
                 y = np.matmul(wm, cols.reshape(groups, k, -1)).reshape(o, ho, wo, -1).transpose(3, 0, 1, 2)
             else:
-                cols = im2col_channel_major(xp[blk], (kh, kw), (ho, wo), stride, dilation)
+                cols = im2col_channel_major(xp[blk], (kh, kw), (ho, wo), stride, dilation, out=buf)
                 y = np.matmul(wm, cols.reshape(groups, k, -1)).reshape(o, -1, ho, wo).transpose(1, 0, 2, 3)
             if bias is None:
                 out[blk] = y
             else:
                 np.add(y, bias.reshape(o, 1, 1), out=out[blk])  # the bias rides along with the transpose
-            return cols
-        # W·colsₙ for every sample n of the block, written straight into the (n, O, Ho, Wo) output
-        cols = im2col(xp[blk], (kh, kw), (ho, wo), stride, dilation)
-        m = cols.shape[0]
-        if groups == 1:
-            np.matmul(wm[0], cols, out=out[blk].reshape(m, o, ho * wo))
-        else:
-            np.matmul(wm, cols.reshape(m, groups, k, -1), out=out[blk].reshape(m, groups, o // groups, ho * wo))
-        if bias is not None:
-            out[blk] += bias.reshape(o, 1, 1)
+        else:  # W·colsₙ for every sample n of the block, written straight into the (n, O, Ho, Wo) output
+            cols = im2col(xp[blk], (kh, kw), (ho, wo), stride, dilation, out=buf)
+            if groups == 1:
+                np.matmul(wm[0], cols, out=out[blk].reshape(m, o, ho * wo))
+            else:
+                np.matmul(wm, cols.reshape(m, groups, k, -1), out=out[blk].reshape(m, groups, o // groups, ho * wo))
+            if bias is not None:
+                out[blk] += bias.reshape(o, 1, 1)
+        if not keep_columns:
+            buffers.give(buf)
         return cols
 
     per_sample = cg * groups * kh * kw * ho * wo * x.itemsize
     parts = ex.blocks(n, per_sample)
     columns = ex.run_blocks(block, parts, n * per_sample)
-    return out, (Columns(tuple(parts), tuple(columns)) if keep_columns else None)
+    if xp is not x:
+        buffers.give(xp)
+    if not keep_columns:
+        return out, None
+    kept = Columns(tuple(parts), tuple(columns))
+    buffers.give_back_when_dead(kept, kept.arrays)  # reused once the graph lets go of them
+    return out, kept
 
 
 def conv_weight(x: np.ndarray, grad_output: np.ndarray, kernel: Pair, geometry: ConvGeometry,
@@ -108,7 +117,7 @@ def conv_weight(x: np.ndarray, grad_output: np.ndarray, kernel: Pair, geometry: 
     kh, kw = kernel
     groups, stride, dilation = geometry.groups, geometry.stride, geometry.dilation
     k = (c // groups) * kh * kw
-    xp = pad_hw(x, geometry.padding)
+    xp = _padded(x, geometry.padding) if columns is None else None  # the columns were built from it already
     per_sample = ex.weight_grad_per_sample(k, ho * wo)
     batch_last = ex.batch_last(wo)  # as conv_forward laid out any kept columns
     sample_bytes = c * kh * kw * ho * wo * x.itemsize
@@ -116,24 +125,33 @@ def conv_weight(x: np.ndarray, grad_output: np.ndarray, kernel: Pair, geometry: 
     kept_by_start = dict(zip([b.start for b in parts], columns.arrays)) if columns is not None else {}
 
     def block(blk: slice) -> np.ndarray:
+        m = blk.stop - blk.start
         kept = kept_by_start.get(blk.start)
+        built = None if kept is not None else buffers.take((m * k * groups * ho * wo,), x.dtype)
         if not per_sample:
             if kept is None:
                 build = im2col_batch_last if batch_last else im2col_channel_major
-                kept = build(xp[blk], kernel, (ho, wo), stride, dilation)
+                kept = build(xp[blk], kernel, (ho, wo), stride, dilation, out=built)
             cols = kept.reshape(groups, k, -1)
             g = (batch_last_rows if batch_last else channel_major_rows)(grad_output[blk], groups)
             if groups == 1:  # (K, nL)·(nL, O): the faster orientation of this product
-                return (cols[0] @ g[0].T).T[None]
-            return np.matmul(g, cols.transpose(0, 2, 1))
-        cols = kept if kept is not None else im2col(xp[blk], kernel, (ho, wo), stride, dilation)
-        m = cols.shape[0]
-        g = grad_output[blk].reshape(m, groups, o // groups, ho * wo)
-        return np.matmul(g, cols.reshape(m, groups, k, -1).transpose(0, 1, 3, 2)).sum(axis=0)
+                part = (cols[0] @ g[0].T).T[None]
+            else:
+                part = np.matmul(g, cols.transpose(0, 2, 1))
+            buffers.give(g)
+        else:
+            cols = kept if kept is not None else im2col(xp[blk], kernel, (ho, wo), stride, dilation, out=built)
+            g = grad_output[blk].reshape(m, groups, o // groups, ho * wo)
+            part = np.matmul(g, cols.reshape(m, groups, k, -1).transpose(0, 1, 3, 2)).sum(axis=0)
+        if built is not None:
+            buffers.give(built)
+        return part
 
     gw = np.zeros((groups, o // groups, k), dtype=np.result_type(x, grad_output))
     for part in ex.run_blocks(block, parts, n * sample_bytes):
         gw += part
+    if xp is not None and xp is not x:
+        buffers.give(xp)
     return gw.reshape(o, c // groups, kh, kw)
 
 
@@ -160,13 +178,20 @@ def conv_transpose(grad_output: np.ndarray, weight: np.ndarray, out_hw: tuple[in
         g = grad_output[blk]
         m = g.shape[0]
         g = batch_last_rows(g, groups) if batch_last else channel_major_rows(g, groups)
-        dcols = wt[0] @ g[0] if groups == 1 else np.matmul(wt, g)
+        dcols = buffers.take((groups, k, g.shape[2]), out.dtype)
+        if groups == 1:
+            np.matmul(wt[0], g[0], out=dcols[0])
+        else:
+            np.matmul(wt, g, out=dcols)
+        buffers.give(g)
         if batch_last:
             dxp = col2im_batch_last(dcols.reshape(-1, m), c, (hp, wp), (kh, kw), (ho, wo), stride, dilation)
             out[blk] = dxp[:, rows, cols].transpose(3, 0, 1, 2)
         else:
             dxp = col2im(dcols.reshape(c, kh, kw, m, ho, wo), (hp, wp), (kh, kw), stride, dilation)
             out[blk] = dxp[:, :, rows, cols].transpose(1, 0, 2, 3)
+            buffers.give(dxp)
+        buffers.give(dcols)
 
     sample_bytes = k * groups * ho * wo * grad_output.itemsize
     ex.run_blocks(block, ex.blocks(n, sample_bytes), n * sample_bytes)
@@ -192,6 +217,13 @@ def conv_backward(x: np.ndarray, weight: np.ndarray, grad_output: np.ndarray, ge
     if ex.overlap(columns_bytes):
         return ex.run_concurrently(input_grad, kernel_grad)
     return input_grad(), kernel_grad()
+
+
+def _padded(x: np.ndarray, padding: Pair) -> np.ndarray:
+    """x padded with zeros into a work buffer (x itself when there is no padding)."""
+    if padding == (0, 0):
+        return x
+    return pad_hw(x, padding, out=buffers.take(padded_shape(x.shape, padding), x.dtype))
 
 
 def correlate_valid(xp: np.ndarray, k: np.ndarray) -> np.ndarray:

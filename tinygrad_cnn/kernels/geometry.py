@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "Pair", "ConvGeometry", "pair", "out_size", "transposed_size", "pad_hw", "unpad_hw", "crop_hw",
+    "Pair", "ConvGeometry", "pair", "out_size", "transposed_size", "padded_shape", "pad_hw", "unpad_hw", "crop_hw",
 ]
 
 Pair = tuple[int, int]
@@ -77,13 +77,28 @@ class ConvGeometry:
         return in_hw[0] - back[0], in_hw[1] - back[1]
 
 
-def pad_hw(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
-    """Pad the last two axes of an (N, C, H, W) array symmetrically (no copy when there is nothing to pad)."""
+def padded_shape(shape: tuple[int, ...], padding: Pair) -> tuple[int, ...]:
+    """The shape of an (N, C, H, W) array once padded."""
+    n, c, h, w = shape
+    return n, c, h + 2 * padding[0], w + 2 * padding[1]
+
+
+def pad_hw(x: np.ndarray, padding: Pair, value: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
+    """Pad the last two axes of an (N, C, H, W) array symmetrically (no copy when there is nothing to pad).
+
+    ``out``: an array of the padded shape and x's dtype to write into.
+    """
     ph, pw = padding
     if ph == 0 and pw == 0:
         return x
-    n, c, h, w = x.shape
-    out = np.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
+    h, w = x.shape[2:]
+    if out is None:
+        out = np.full(padded_shape(x.shape, padding), value, dtype=x.dtype)
+    else:  # only the border needs the pad value
+        out[:, :, :ph] = value
+        out[:, :, ph + h :] = value
+        out[:, :, ph : ph + h, :pw] = value
+        out[:, :, ph : ph + h, pw + w :] = value
     out[:, :, ph : ph + h, pw : pw + w] = x
     return out
 

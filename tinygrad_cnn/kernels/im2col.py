@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from . import buffers
 from .geometry import Pair
 
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ def im2col_batch_last(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pair, 
                       out: np.ndarray | None = None) -> np.ndarray:
     """The windows as one (C·kh·kw, Ho·Wo·N) matrix, samples last: with stride 1 every copied run is
     Wo·N values long instead of Wo, which NumPy copies far faster."""
-    xb = np.ascontiguousarray(xp.transpose(1, 2, 3, 0))  # (C, Hp, Wp, N)
+    xb = buffers.take(xp.shape[1:] + xp.shape[:1], xp.dtype)  # (C, Hp, Wp, N)
+    np.copyto(xb, xp.transpose(1, 2, 3, 0))
     c, n = xb.shape[0], xb.shape[3]
     sc, sh, sw, sn = xb.strides
     view = as_strided(
@@ -88,32 +90,43 @@ def im2col_batch_last(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pair, 
         writeable=False,
     )
     shape = (c * kernel[0] * kernel[1], out_hw[0] * out_hw[1] * n)
-    if out is None:
-        return np.ascontiguousarray(view).reshape(shape)
-    target = out.reshape(view.shape)
+    target = np.empty(view.shape, xp.dtype) if out is None else out.reshape(view.shape)
     np.copyto(target, view)
+    buffers.give(xb)
     return target.reshape(shape)
 
 
 def channel_major_rows(a: np.ndarray, groups: int) -> np.ndarray:
-    """(n, O, Ho, Wo) → (groups, O/groups, n·Ho·Wo), contiguous: ∂L/∂Y in ``im2col_channel_major``'s order."""
+    """(n, O, Ho, Wo) → (groups, O/groups, n·Ho·Wo), contiguous: ∂L/∂Y in ``im2col_channel_major``'s order.
+
+    A work buffer (``buffers.take``): give it back when done.
+    """
     n, o, ho, wo = a.shape
-    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, o // groups, n * ho * wo)
+    out = buffers.take((o, n, ho, wo), a.dtype)
+    np.copyto(out, a.transpose(1, 0, 2, 3))
+    return out.reshape(groups, o // groups, n * ho * wo)
 
 
 def batch_last_rows(a: np.ndarray, groups: int) -> np.ndarray:
-    """(n, O, Ho, Wo) → (groups, O/groups, Ho·Wo·n), contiguous: ∂L/∂Y in ``im2col_batch_last``'s order."""
-    o = a.shape[1]
-    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).reshape(groups, o // groups, -1)
+    """(n, O, Ho, Wo) → (groups, O/groups, Ho·Wo·n), contiguous: ∂L/∂Y in ``im2col_batch_last``'s order.
+
+    A work buffer (``buffers.take``): give it back when done.
+    """
+    n, o, ho, wo = a.shape
+    out = buffers.take((o, ho, wo, n), a.dtype)
+    np.copyto(out, a.transpose(1, 2, 3, 0))
+    return out.reshape(groups, o // groups, -1)
 
 
 def col2im(dcols: np.ndarray, padded_hw: Pair, kernel: Pair, stride: Pair, dilation: Pair) -> np.ndarray:
     """Scatter-add (C, kh, kw, N, Ho, Wo) columns onto a zero (C, N, Hp, Wp) array: im2col's adjoint.
 
-    One strided add per kernel offset, each over whole rows of the block.
+    One strided add per kernel offset, each over whole rows of the block. A work buffer
+    (``buffers.take``): give it back when done.
     """
     c, kh, kw, n, ho, wo = dcols.shape
-    out = np.zeros((c, n) + tuple(padded_hw), dtype=dcols.dtype)
+    out = buffers.take((c, n) + tuple(padded_hw), dcols.dtype)
+    out.fill(0)
     (sh, sw), (dh, dw) = stride, dilation
     for i in range(kh):
         for j in range(kw):
