@@ -1,7 +1,7 @@
 """Training-step times of two versions of tinygrad_cnn and of PyTorch, measured in one run.
 
-    git worktree add /tmp/old 1e8ecf9        # or: git archive 1e8ecf9 | tar -x -C /tmp/old
-    python3 benchmarks/compare_versions.py --old /tmp/old [--new .] [--blocks 20] [--steps 5]
+    git worktree add /tmp/house_old 1e8ecf9        # or: git archive 1e8ecf9 | tar -x -C /tmp/house_old
+    python3 benchmarks/compare_versions.py --old /tmp/house_old [--new .] [--blocks 20] [--steps 5]
 
 Each version runs in its own process (so each imports its own package, with its own defaults), and
 PyTorch in a third. The coordinator asks them in turn for a *block* of steps of one workload (W1, W2, W3

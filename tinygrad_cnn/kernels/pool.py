@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .geometry import Pair, out_size, pad_hw, unpad_hw
+from . import buffers
+from .geometry import Pair, out_size, pad_hw, padded_shape, unpad_hw
 
 __all__ = ["max_pool", "max_pool_backward", "max_pool_gather", "flat_indices", "avg_pool", "avg_pool_backward"]
 
@@ -56,7 +57,7 @@ def max_pool(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
     """Window maxima and the window offset (i·kw + j) of each first maximum, NaN winning as in PyTorch."""
     n, c = x.shape[:2]
     ho, wo = _out_hw(x.shape[2:], kernel, stride, padding, dilation)
-    xp = pad_hw(x, padding, -np.inf)
+    xp = pad_hw(x, padding, -np.inf, out=buffers.take(padded_shape(x.shape, padding), x.dtype)) if any(padding) else x
     # Start at the first in-bounds element of each window, as PyTorch does: padding never wins.
     first = [
         -(np.minimum(_window_origin((ho, wo)[a], stride[a], padding[a]), 0) // dilation[a]) for a in range(2)
@@ -64,7 +65,7 @@ def max_pool(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
     first_offset = first[0][:, None] * kernel[1] + first[1][None, :]
     offsets = np.empty((n, c, ho, wo), dtype=np.uint8 if kernel[0] * kernel[1] <= 256 else np.int32)
     slices = _slices(kernel, (ho, wo), stride, dilation)
-    better = np.empty((n, c, ho, wo), dtype=bool)
+    better = buffers.take((n, c, ho, wo), np.dtype(bool))
     for check_nan in (False, True):
         offsets[...] = first_offset
         cur = xp[slices[0][2]].copy()
@@ -77,6 +78,9 @@ def max_pool(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
             np.maximum(cur, v, out=cur)
         if check_nan or not np.isnan(cur).any():
             break
+    buffers.give(better)
+    if xp is not x:
+        buffers.give(xp)
     return cur, offsets
 
 
@@ -91,13 +95,14 @@ def max_pool_backward(grad_output: np.ndarray, offsets: np.ndarray, in_shape: tu
     tiled = all(stride[a] == kernel[a] and dilation[a] == 1 and (ho, wo)[a] * stride[a] == padded[a]
                 for a in range(2))
     out = (np.empty if tiled else np.zeros)((n, c) + padded, dtype=grad_output.dtype)
-    mask = np.empty(offsets.shape, dtype=bool)
+    mask = buffers.take(offsets.shape, np.dtype(bool))
     for i, j, sl in _slices(kernel, (ho, wo), stride, dilation):
         np.equal(offsets, i * kernel[1] + j, out=mask)
         if overlap:  # an element can be the maximum of several windows: its gradients add up
             out[sl] += grad_output * mask
         else:
             np.multiply(grad_output, mask, out=out[sl])
+    buffers.give(mask)
     return unpad_hw(out, padding, (h, w))
 
 
