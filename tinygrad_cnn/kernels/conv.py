@@ -23,7 +23,7 @@ import numpy as np
 
 from . import buffers
 from . import execution as ex
-from .geometry import ConvGeometry, Pair, pad_hw, padded_shape
+from .geometry import ConvGeometry, Pair, pad_hw, padded_shape, window_span
 from .im2col import (
     batch_last_rows,
     channel_major_rows,
@@ -167,8 +167,9 @@ def conv_transpose(grad_output: np.ndarray, weight: np.ndarray, out_hw: tuple[in
     c = cg * groups
     k = cg * kh * kw
     ph, pw = geometry.padding
-    hp = max(out_hw[0] + 2 * ph, dilation[0] * (kh - 1) + stride[0] * (ho - 1) + 1)
-    wp = max(out_hw[1] + 2 * pw, dilation[1] * (kw - 1) + stride[1] * (wo - 1) + 1)
+    # the padded input, or as much of it as the windows reach if a strided sweep stopped short of its end
+    hp = max(out_hw[0] + 2 * ph, stride[0] * (ho - 1) + window_span(kh, dilation[0]))
+    wp = max(out_hw[1] + 2 * pw, stride[1] * (wo - 1) + window_span(kw, dilation[1]))
     rows, cols = slice(ph, ph + out_hw[0]), slice(pw, pw + out_hw[1])
     wt = weight.reshape(groups, o // groups, k).transpose(0, 2, 1)
     out = np.empty((n, c) + tuple(out_hw), dtype=np.result_type(grad_output, weight))

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "Pair", "ConvGeometry", "pair", "out_size", "transposed_size", "padded_shape", "pad_hw", "unpad_hw", "crop_hw",
+    "Pair", "ConvGeometry", "pair", "window_span", "out_size", "transposed_size", "padded_shape", "pad_hw",
+    "unpad_hw", "crop_hw",
 ]
 
 Pair = tuple[int, int]
@@ -41,14 +42,19 @@ def pair(value: Any, name: str, op: str, minimum: int) -> Pair:
     return vals
 
 
+def window_span(k: int, dilation: int) -> int:
+    """How many input positions one window of k taps covers: d(k − 1) + 1."""
+    return dilation * (k - 1) + 1
+
+
 def out_size(size: int, k: int, stride: int, pad: int, dilation: int) -> int:
     """Output length of a strided, padded, dilated window sweep: ⌊(size + 2p − d(k − 1) − 1)/s⌋ + 1."""
-    return (size + 2 * pad - dilation * (k - 1) - 1) // stride + 1
+    return (size + 2 * pad - window_span(k, dilation)) // stride + 1
 
 
 def transposed_size(size: int, k: int, stride: int, pad: int, dilation: int, output_padding: int = 0) -> int:
     """Output length of a transposed sweep: (size − 1)s − 2p + d(k − 1) + output_padding + 1."""
-    return (size - 1) * stride - 2 * pad + dilation * (k - 1) + output_padding + 1
+    return (size - 1) * stride - 2 * pad + window_span(k, dilation) + output_padding
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import buffers
-from .geometry import Pair, out_size, pad_hw, padded_shape, unpad_hw
+from .geometry import Pair, out_size, pad_hw, padded_shape, unpad_hw, window_span
 
 __all__ = ["max_pool", "max_pool_backward", "max_pool_gather", "flat_indices", "avg_pool", "avg_pool_backward"]
 
@@ -90,7 +90,7 @@ def max_pool_backward(grad_output: np.ndarray, offsets: np.ndarray, in_shape: tu
     n, c, h, w = in_shape
     ho, wo = grad_output.shape[2:]
     padded = (h + 2 * padding[0], w + 2 * padding[1])
-    overlap = any(stride[a] < dilation[a] * (kernel[a] - 1) + 1 for a in range(2))
+    overlap = any(stride[a] < window_span(kernel[a], dilation[a]) for a in range(2))
     # Windows that tile the input exactly (2×2 stride 2 on an even size) write every element once.
     tiled = all(stride[a] == kernel[a] and dilation[a] == 1 and (ho, wo)[a] * stride[a] == padded[a]
                 for a in range(2))

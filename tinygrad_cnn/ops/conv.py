@@ -20,7 +20,7 @@ import numpy as np
 
 from ..autograd import Function, is_anomaly_enabled, is_grad_enabled
 from ..kernels import conv as kc
-from ..kernels.geometry import ConvGeometry, crop_hw
+from ..kernels.geometry import ConvGeometry, crop_hw, window_span
 from ..tensor import Tensor
 from ._args import batched, common_dtype, float_tensor, pair
 from .shape import pad as _pad
@@ -342,7 +342,7 @@ def conv2d(
     else:
         p = pair(padding, "padding", op, 0)
     h, w = x.shape[2:]
-    eff = (d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1)
+    eff = (window_span(kh, d[0]), window_span(kw, d[1]))
     if eff[0] > h + 2 * p[0] or eff[1] > w + 2 * p[1]:
         dil = "" if d == (1, 1) else f", {eff} once dilated by {d}"
         raise ValueError(
