@@ -68,7 +68,7 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo
     channel_major = keep_columns and not ex.weight_grad_per_sample(k, ho * wo)
     batch_last = ex.batch_last(wo)  # the column order conv_weight expects too
 
-    def block(blk: slice) -> np.ndarray:
+    def block(blk: slice) -> np.ndarray | None:
         m = blk.stop - blk.start
         buf = buffers.take((m * k * groups * ho * wo,), x.dtype)
         if channel_major:  # one product for the block, then a transpose into (n, O, Ho, Wo)
@@ -92,6 +92,7 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo
                 out[blk] += bias.reshape(o, 1, 1)
         if not keep_columns:
             buffers.give(buf)
+            return None
         return cols
 
     per_sample = cg * groups * kh * kw * ho * wo * x.itemsize
