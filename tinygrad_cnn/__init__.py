@@ -3,6 +3,7 @@
 ``import tinygrad_cnn as tc``; see ``README.md`` and ``docs/`` for a tour.
 """
 
+from . import tensor as _tensor  # noqa: F401, I001 - first: autograd and ops build on Tensor
 from . import autograd, checks, data, functional, nn, optim, viz
 from .autograd import (
     Function,
