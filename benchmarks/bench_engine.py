@@ -4,7 +4,8 @@
 
 Each block is a fresh process that imports the package from one root, warms up, and times ``--steps``
 training steps; blocks of the two roots alternate (old, new, old, new, ...) so that both see the same
-machine load, and the table gives the median over all steps of each root. Two workloads:
+machine load, and the table gives the median over all steps of each root, wall-clock and process CPU
+time (all threads; steadier than wall-clock on a loaded machine). Two workloads:
 
 - ``lenet``: W2 of ``bench_conv.py`` (N=64, two 5×5 convs, two max pools, linear, cross-entropy),
   where the convolution kernels dominate;
@@ -49,14 +50,17 @@ else:
         F.cross_entropy(F.linear(h, w3, b3), y).backward()
 for _ in range(5):
     step()
-times = []
+times, cpu = [], []
 for _ in range(steps):
-    t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
-print(json.dumps(times))
+    t, c = time.perf_counter(), time.process_time()
+    step()
+    times.append(time.perf_counter() - t); cpu.append(time.process_time() - c)
+print(json.dumps([times, cpu]))
 """
 
 
-def run_block(root: str, workload: str, steps: int) -> list[float]:
+def run_block(root: str, workload: str, steps: int) -> list[list[float]]:
+    """Wall-clock and process CPU times of ``steps`` steps in a fresh process importing from ``root``."""
     env = dict(os.environ, PYTHONPATH=root)
     out = subprocess.run([sys.executable, "-c", _CHILD, root, workload, str(steps)], env=env,
                          capture_output=True, text=True, check=True)
@@ -73,14 +77,18 @@ def main() -> None:
     args = parser.parse_args()
     roots = {"old": os.path.abspath(args.old), "new": os.path.abspath(args.new)}
     print(f"load average {os.getloadavg()[0]:.2f}; {args.blocks} alternating blocks of {args.steps} steps each")
-    print(f"{'workload':<10}{'old ms':>10}{'new ms':>10}{'new/old':>10}")
+    print(f"{'workload':<10}{'old ms':>10}{'new ms':>10}{'new/old':>10}{'old cpu':>10}{'new cpu':>10}{'new/old':>10}")
     for workload in args.workloads.split(","):
-        times: dict[str, list[float]] = {"old": [], "new": []}
+        wall: dict[str, list[float]] = {"old": [], "new": []}
+        cpu: dict[str, list[float]] = {"old": [], "new": []}
         for _ in range(args.blocks):
             for key, root in roots.items():
-                times[key] += run_block(root, workload, args.steps)
-        old, new = (statistics.median(times[k]) * 1e3 for k in ("old", "new"))
-        print(f"{workload:<10}{old:>10.3f}{new:>10.3f}{new / old:>9.3f}×")
+                w, c = run_block(root, workload, args.steps)
+                wall[key] += w
+                cpu[key] += c
+        old, new = (statistics.median(wall[k]) * 1e3 for k in ("old", "new"))
+        old_c, new_c = (statistics.median(cpu[k]) * 1e3 for k in ("old", "new"))
+        print(f"{workload:<10}{old:>10.3f}{new:>10.3f}{new / old:>9.3f}×{old_c:>10.3f}{new_c:>10.3f}{new_c / old_c:>9.3f}×")
 
 
 if __name__ == "__main__":

@@ -70,12 +70,13 @@ class Node:
 
     # Rarely-set fields default at class level: an op's node is created on every call (hot path).
     _released = False
+    _recorded = False  # set by Function.apply before forward when the node will join the graph
     _retained: weakref.ref | None = None
     _stack: list[traceback.FrameSummary] | None = None
     _label: str | None = None  # a name the user (or a Module) gave the output
     _hooks: list[Callable] | tuple = ()  # becomes a list on the first register_hook
     _inputs: tuple[Any, ...] = ()
-    _versions: tuple[int | None, ...] = ()
+    _versions: list[int | None] | tuple = ()
 
     def __init__(self, fn: type[Function]) -> None:
         self._fn = fn
@@ -87,7 +88,16 @@ class Node:
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep tensors (or arrays) for backward, noting each tensor's version; freed after backward."""
         self._saved = list(tensors)
-        self._versions = tuple([t._version if isinstance(t, Tensor) else None for t in tensors])
+        if not self._recorded:  # a node no graph will keep (no input requires grad, or no_grad)
+            return
+        versions = []
+        for t in tensors:  # on every op's path: read the counter directly, not through ``_version``
+            if isinstance(t, Tensor):
+                vc = t._vc
+                versions.append(0 if vc is None else vc.value)
+            else:
+                versions.append(None)
+        self._versions = versions
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -101,9 +111,9 @@ class Node:
         out = []
         for i, item in enumerate(self._saved):
             if isinstance(item, Tensor):
-                expected = self._versions[i]
-                if item._version != expected:
-                    raise self._modified(item.shape, item.dtype, item.grad_fn, item._version, expected)
+                vc = item._vc
+                if vc is not None and self._versions and vc.value != self._versions[i]:
+                    raise self._modified(item.shape, item.dtype, item.grad_fn, vc.value, self._versions[i])
             elif isinstance(item, _SavedOutput):
                 if item.counter.value != item.version:
                     raise self._modified(item._data.shape, item._data.dtype, self, item.counter.value, item.version)
@@ -276,6 +286,8 @@ class Function:
         requires_grad = enabled and True in needs
         ctx = Node(cls)
         ctx.needs_input_grad = needs
+        if requires_grad:
+            ctx._recorded = True
         if mode.anomaly:
             ctx._stack = traceback.extract_stack()[:-1]
         mode.enabled = False
