@@ -130,14 +130,11 @@ def _walk(
     node_grads: dict[Node, Tensor] = {}
     leaves: dict[int, tuple[Tensor, Tensor]] = {}  # id -> (leaf, summed gradient), in order of arrival
 
-    def to_leaf(t: Tensor, g: Tensor) -> None:
-        seen = leaves.get(id(t))
-        leaves[id(t)] = (t, g if seen is None else seen[1] + g)
-
     for t, g in zip(roots, seeds):
         if t.grad_fn is None:
             if t._requires_grad:
-                to_leaf(t, g)
+                seen = leaves.get(id(t))
+                leaves[id(t)] = (t, g if seen is None else seen[1] + g)
         else:
             node_grads[t.grad_fn] = _sum(node_grads.get(t.grad_fn), g)
 
@@ -156,14 +153,16 @@ def _walk(
         g = node_grads.pop(node, None)
         if g is None:  # nothing flowed here (an input without grad): just release the consumers below
             in_grads: list[Tensor | None] = [None] * len(node._inputs)
-        else:
-            g = _run_hooks(node._hooks, g)
+        else:  # the steps below are guarded so that a plain backward pays only for what it uses
+            if node._hooks:
+                g = _run_hooks(node._hooks, g)
             for fn in callbacks:
                 fn(node, g)
             if node._retained is not None and (owner := node._retained()) is not None:
                 _accumulate_grad(owner, g if create_graph else g.detach(), create_graph)
-            for i in wanted.get(node, ()):
-                captured[i] = g
+            if wanted and node in wanted:
+                for i in wanted[node]:
+                    captured[i] = g
             in_grads = _call_backward(node, g)
             if not retain_graph:
                 node.release()
@@ -175,7 +174,8 @@ def _walk(
                 if count[child] == 0:
                     heapq.heappush(ready, (-child._seq, child))
             elif cg is not None:  # only a leaf requiring grad gets one: needs_input_grad filtered the rest
-                to_leaf(child, cg)
+                seen = leaves.get(id(child))
+                leaves[id(child)] = (child, cg if seen is None else seen[1] + cg)
 
     if inputs is not None:
         for i, t in enumerate(inputs):
@@ -188,7 +188,9 @@ def _walk(
 
 
 def _finish_leaf(t: Tensor, g: Tensor, callbacks: Iterable[Callable]) -> Tensor:
-    g = _run_hooks(t._hooks, g)
+    """A leaf's summed gradient after its hooks; the callbacks are told of it."""
+    if t._hooks:
+        g = _run_hooks(t._hooks, g)
     for fn in callbacks:
         fn(t, g)
     return g
