@@ -443,3 +443,24 @@ def test_next_functions_as_pytorch():
         assert (var * 2).grad_fn.next_functions[0][0] is acc  # one accumulator per leaf
     assert x.sum(0).grad_fn.next_functions[0][0] is not None  # plain arguments (dim) have no edge
     assert len(x.sum(0).grad_fn.next_functions) == len(xt.sum(0).grad_fn.next_functions) == 1
+
+
+def test_inference_mode_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = leaf([1.0])
+    for lib, t in ((tc, x), (torch, torch.tensor([1.0], requires_grad=True))):
+        with lib.inference_mode():
+            assert not (t * 2).requires_grad and lib.is_inference_mode_enabled() and not lib.is_grad_enabled()
+            with lib.inference_mode(False):
+                assert lib.is_grad_enabled() and not lib.is_inference_mode_enabled()
+        assert lib.is_grad_enabled() and not lib.is_inference_mode_enabled()
+
+        @lib.inference_mode
+        def f(lib=lib):
+            return lib.is_grad_enabled()
+
+        @lib.inference_mode()
+        def gen(lib=lib):
+            yield lib.is_grad_enabled()
+
+        assert f() is False and next(gen()) is False

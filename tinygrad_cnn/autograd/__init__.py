@@ -1,6 +1,7 @@
 """Autograd: grad modes, ``Function`` and its graph ``Node``, and the engine that walks the graph.
 
-- ``grad_mode``: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``detect_anomaly`` (per thread);
+- ``grad_mode``: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``, ``detect_anomaly``
+  (per thread);
 - ``function``: ``Function``, the ``Node`` that is its ``ctx`` and ``grad_fn``, saved tensors and
   their version checks, ``next_functions``;
 - ``engine``: ``backward``, ``grad`` and ``register_gradient_callback``;
@@ -12,7 +13,16 @@ it imports ``Tensor``, and ``tensor.py`` imports it at its end.
 
 from .engine import _broadcastable_to, backward, grad, register_gradient_callback  # noqa: F401
 from .function import AccumulateGrad, Function, Node, _HookHandle  # noqa: F401
-from .grad_mode import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .variable import Variable
 
 __all__ = [
@@ -24,6 +34,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "detect_anomaly",
     "is_anomaly_enabled",
     "backward",

@@ -18,6 +18,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "detect_anomaly",
     "is_anomaly_enabled",
 ]
@@ -29,6 +31,7 @@ class _Mode(threading.local):
     def __init__(self) -> None:
         self.enabled = True
         self.anomaly = False
+        self.inference = False
 
 
 _mode = _Mode()
@@ -37,6 +40,11 @@ _mode = _Mode()
 def is_grad_enabled() -> bool:
     """True when ops record the graph (the default)."""
     return _mode.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()``."""
+    return _mode.inference
 
 
 def is_anomaly_enabled() -> bool:
@@ -134,6 +142,38 @@ class set_grad_enabled(_GradModeGuard):  # noqa: N801 - PyTorch's name
         _mode.enabled = self._prev  # used as a decorator: undo the switch __init__ made
         value = self._value
         return _decorate(lambda: set_grad_enabled(value), func)
+
+
+class inference_mode(_GradModeGuard):  # noqa: N801 - PyTorch's name
+    """``no_grad`` under PyTorch's other name: ``with tc.inference_mode(): ...`` or as a decorator.
+
+    ``inference_mode(False)`` records again (as PyTorch's, it switches grad mode on). PyTorch also marks
+    the tensors made inside as inference tensors that autograd later refuses; here they are ordinary
+    tensors, so code that runs under PyTorch runs here the same.
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # bare ``@inference_mode``
+            return cls()(mode)
+        return object.__new__(cls)
+
+    def __init__(self, mode: Any = True) -> None:
+        self._inference = bool(mode)
+        self._value = not self._inference
+
+    def __enter__(self) -> None:
+        self._prev = _mode.enabled
+        self._prev_inference = _mode.inference
+        _mode.enabled = self._value
+        _mode.inference = self._inference
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self._prev
+        _mode.inference = self._prev_inference
+
+    def __call__(self, func: Callable) -> Callable:
+        inference = self._inference
+        return _decorate(lambda: inference_mode(inference), func)
 
 
 class detect_anomaly:  # noqa: N801 - PyTorch's name
