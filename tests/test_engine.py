@@ -464,3 +464,21 @@ def test_inference_mode_as_pytorch():
             yield lib.is_grad_enabled()
 
         assert f() is False and next(gen()) is False
+
+
+def test_under_detect_anomaly_the_version_error_says_where_the_op_was_called():
+    w = leaf([1.0, 2.0])
+    x = tc.tensor(np.array([3.0, 4.0], dtype=np.float32))
+    with tc.detect_anomaly():
+        y = (w * x).sum()
+        bump(x, 0.0)
+        with pytest.raises(RuntimeError, match=r"created at .*test_engine.py:\d+"):
+            y.backward()
+
+
+def test_backward_accepts_pytorchs_old_grad_variables_name():
+    x = leaf([1.0, 2.0])
+    tc.autograd.backward(x * 2, grad_variables=tc.tensor(np.array([1.0, 3.0], np.float32)))
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 6.0])
+    with pytest.raises(RuntimeError, match="not both"):
+        tc.autograd.backward(x * 2, grad_tensors=tc.ones(2), grad_variables=tc.ones(2))
