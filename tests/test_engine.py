@@ -482,3 +482,18 @@ def test_backward_accepts_pytorchs_old_grad_variables_name():
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 6.0])
     with pytest.raises(RuntimeError, match="not both"):
         tc.autograd.backward(x * 2, grad_tensors=tc.ones(2), grad_variables=tc.ones(2))
+
+
+def test_a_plain_backward_after_a_create_graph_one_accumulates_in_place_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = leaf([1.0, 2.0])
+    xt = torch.tensor([1.0, 2.0], requires_grad=True)
+    for v in (x, xt):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PyTorch warns about the parameter <-> gradient cycle
+            (v * v).sum().backward(create_graph=True)
+        g = v.grad
+        assert g.requires_grad
+        (v * v).sum().backward()
+        assert v.grad is g
+    np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy())
