@@ -1,8 +1,8 @@
 """The derivation view: the gradient formulas autodiff built, printed in the source documents' notation.
 
 ``derivation(loss, inputs)`` runs ``grad(loss, inputs, create_graph=True)``; each gradient is then a
-graph of ordinary ops, and the engine has recorded on every gradient-producing node what it is the
-gradient of (``grad_of(node)``, from ``grad_tags``). The printer walks those real backward graphs: where it meets a node
+graph of ordinary ops, and a gradient callback (``grad_tags``) has recorded on every gradient-producing
+node what it is the gradient of (``grad_of(node)``). The printer walks those real backward graphs: where it meets a node
 that is the gradient of a *named* tensor it writes the symbol ``∂E/∂Z1`` and derives that one on its
 own line; everything else is rendered op by op (``conv2d_weight`` → ⋆, ``conv_transpose2d`` → ∗full,
 ``mul`` → ⊙, ``matmul`` → ·, ``transpose`` → ᵀ, ``sigmoid`` → σ). Steps that only move or copy values
