@@ -549,3 +549,10 @@ def test_random_graphs_give_pytorchs_gradients_retained_grads_and_second_derivat
     loss_t.backward()
     for t, tt in zip(ours + kept, theirs + kept_t):
         np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_tensor_backward_inputs_as_pytorch():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a * b).sum().backward(inputs=[b])
+    assert a.grad is None
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 2.0])

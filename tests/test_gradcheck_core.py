@@ -103,3 +103,11 @@ def test_gradcheck_runs_one_backward_per_output_element(monkeypatch):
     b = tc.tensor(np.ones(3), requires_grad=True)
     assert tc.gradcheck(lambda p, q: p * q, (a, b))
     assert len(calls) == 6  # one per output element, shared by both inputs
+
+
+def test_fast_mode_as_pytorchs():
+    x = tc.tensor(np.array([[0.5, -1.0], [2.0, 1.5]]), requires_grad=True)
+    assert tc.gradcheck(lambda a: a.exp() * a, (x,), fast_mode=True)
+    assert tc.gradgradcheck(lambda a: a.exp() * a, (x,), fast_mode=True)
+    with pytest.raises(tc.GradcheckError, match=r"analytical 8, numerical 12"):
+        tc.gradcheck(WrongCube.apply, (x,), fast_mode=True)  # the full Jacobian explains the failure

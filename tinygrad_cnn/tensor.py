@@ -254,9 +254,11 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
 
     # ------------------------------------------------------------------ autograd
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (``gradient`` seeds a non-scalar)."""
-        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (``gradient`` seeds a non-scalar; ``inputs``
+        limits it to those tensors)."""
+        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     @property
     def data(self) -> Tensor:

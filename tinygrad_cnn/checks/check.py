@@ -32,14 +32,18 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
+    fast_mode: bool = False,
 ) -> bool:
     """Compare backward's Jacobian with central differences for every input that requires grad.
 
     Float inputs are checked in float64 (copies), whatever their dtype. On a mismatch, raise a
     ``GradcheckError`` naming the input, the output, the worst element and both values (or
-    return False when ``raise_exception=False``).
+    return False when ``raise_exception=False``). ``fast_mode`` (PyTorch's) compares one random
+    projection vᵀJu per (input, output) pair first, and full Jacobians only where it disagrees.
     """
-    report = gradcheck_report(func, inputs, eps=eps, atol=atol, rtol=rtol, top_k=1, _caller="gradcheck")
+    report = gradcheck_report(
+        func, inputs, eps=eps, atol=atol, rtol=rtol, fast_mode=fast_mode, top_k=1, _caller="gradcheck"
+    )
     return _verdict(report, raise_exception)
 
 
@@ -52,6 +56,7 @@ def gradgradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
+    fast_mode: bool = False,
 ) -> bool:
     """Check second derivatives: gradcheck of (inputs, v) ↦ vᵀ ∂func/∂inputs built with create_graph.
 
@@ -59,6 +64,7 @@ def gradgradcheck(
     message names them as ``grad_outputs[k]``.
     """
     report = gradgradcheck_report(
-        func, inputs, grad_outputs, eps=eps, atol=atol, rtol=rtol, top_k=1, _caller="gradgradcheck"
+        func, inputs, grad_outputs, eps=eps, atol=atol, rtol=rtol, fast_mode=fast_mode, top_k=1,
+        _caller="gradgradcheck",
     )
     return _verdict(report, raise_exception)
