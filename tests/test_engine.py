@@ -556,3 +556,13 @@ def test_tensor_backward_inputs_as_pytorch():
     (a * b).sum().backward(inputs=[b])
     assert a.grad is None
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 2.0])
+
+
+def test_gradcheck_is_reachable_from_autograd_as_in_pytorch():
+    from tinygrad_cnn.autograd import gradcheck, gradgradcheck
+
+    assert gradcheck is tc.gradcheck and gradgradcheck is tc.gradgradcheck
+    x = tc.tensor(np.array([0.3, 0.7]), requires_grad=True)
+    assert gradcheck(lambda t: t.sigmoid(), (x,)) and tc.autograd.gradgradcheck(lambda t: t.sigmoid(), (x,))
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        tc.autograd.nothing  # noqa: B018

@@ -42,3 +42,13 @@ __all__ = [
     "grad",
     "register_gradient_callback",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``tc.autograd.gradcheck`` / ``gradgradcheck``, as ``torch.autograd``'s; imported on first use
+    (the checks are built on this package)."""
+    if name in ("gradcheck", "gradgradcheck"):
+        from .. import checks
+
+        return getattr(checks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
