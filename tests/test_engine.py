@@ -566,3 +566,54 @@ def test_gradcheck_is_reachable_from_autograd_as_in_pytorch():
     assert gradcheck(lambda t: t.sigmoid(), (x,)) and tc.autograd.gradgradcheck(lambda t: t.sigmoid(), (x,))
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         tc.autograd.nothing  # noqa: B018
+
+
+# ---------------------------------------------------------------------- custom Functions, PyTorch's two styles
+
+
+def _cube_with_setup_context(lib):
+    class Cube(lib.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x**3
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            (x,) = inputs
+            ctx.save_for_backward(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * x**2 * g
+
+    return Cube
+
+
+def test_setup_context_style_functions_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = tc.tensor(np.array([1.0, -2.0]), requires_grad=True)
+    xt = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    _cube_with_setup_context(tc).apply(x).sum().backward()
+    _cube_with_setup_context(torch).apply(xt).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+    assert tc.gradgradcheck(_cube_with_setup_context(tc).apply, (x,))
+
+
+def test_mark_non_differentiable_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib, x in ((tc, leaf([1.0, 3.0, 2.0])), (torch, torch.tensor([1.0, 3.0, 2.0], requires_grad=True))):
+
+        class Argmax(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, t):
+                out = t.argmax()
+                ctx.mark_non_differentiable(out)
+                return out
+
+            @staticmethod
+            def backward(ctx, g):
+                return None
+
+        out = Argmax.apply(x)
+        assert not out.requires_grad and int(out) == 1

@@ -77,6 +77,7 @@ class Node:
     _hooks: list[Callable] | tuple = ()  # becomes a list on the first register_hook
     _inputs: tuple[Any, ...] = ()
     _versions: list[int | None] | tuple = ()
+    _non_differentiable: tuple = ()
 
     def __init__(self, fn: type[Function]) -> None:
         self._fn = fn
@@ -138,8 +139,9 @@ class Node:
             "(tc.autograd.detect_anomaly() records where each op was called)."
         )
 
-    def mark_non_differentiable(self, *tensors: Any) -> None:  # accepted for PyTorch parity
-        """Accepted for PyTorch parity; integer outputs carry no gradient anyway."""
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        """Declare forward's output non-differentiable (an index, a mask): it will not require grad."""
+        self._non_differentiable = tensors
 
     # -- introspection, for the viewers
     def name(self) -> str:
@@ -258,6 +260,12 @@ class Function:
 
     #: the op's public name in graphs and derivations; defaults to the class name
     name: str | None = None
+    #: True for PyTorch 2's style: ``forward(*args)`` without ctx, then ``setup_context(ctx, inputs, output)``
+    _separate_setup = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._separate_setup = cls.setup_context is not Function.setup_context
 
     @classmethod
     def op_name(cls) -> str:
@@ -272,6 +280,12 @@ class Function:
     @staticmethod
     def backward(ctx: Node, *grad_outputs: Any) -> Any:
         """One gradient per forward argument, written with Tensor ops (None where there is none)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def setup_context(ctx: Node, inputs: tuple[Any, ...], output: Any) -> None:
+        """PyTorch 2's other style: define this, and ``forward(*args)`` without ``ctx``; it saves what
+        backward needs from the inputs and the output."""
         raise NotImplementedError
 
     @classmethod
@@ -292,7 +306,11 @@ class Function:
             ctx._stack = traceback.extract_stack()[:-1]
         mode.enabled = False
         try:
-            out = cls.forward(ctx, *args, **kwargs)
+            if cls._separate_setup:
+                out = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, out)
+            else:
+                out = cls.forward(ctx, *args, **kwargs)
         finally:
             mode.enabled = enabled
         if isinstance(out, Tensor):
@@ -307,6 +325,8 @@ class Function:
             )
         if mode.anomaly:
             _check_finite(data, "forward output", ctx)
+        if ctx._non_differentiable and any(t is out or t is data for t in ctx._non_differentiable):
+            requires_grad = False  # an index or a mask: no gradient flows through it
         if not requires_grad:
             return Tensor._make(data, None, False)
         if data.dtype.kind not in "fc":
