@@ -260,12 +260,22 @@ class Function:
 
     #: the op's public name in graphs and derivations; defaults to the class name
     name: str | None = None
-    #: True for PyTorch 2's style: ``forward(*args)`` without ctx, then ``setup_context(ctx, inputs, output)``
-    _separate_setup = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Choose, once per class, how ``apply`` calls forward: with ``ctx``, or (PyTorch 2's style, when
+        the class defines ``setup_context``) without it and then ``setup_context(ctx, inputs, output)``."""
         super().__init_subclass__(**kwargs)
-        cls._separate_setup = cls.setup_context is not Function.setup_context
+        if cls.setup_context is Function.setup_context:
+            cls._forward = staticmethod(cls.forward)
+        else:
+            forward, setup_context = cls.forward, cls.setup_context
+
+            def forward_then_setup(ctx: Node, *args: Any, **kwargs: Any) -> Any:
+                out = forward(*args, **kwargs)
+                setup_context(ctx, args, out)
+                return out
+
+            cls._forward = staticmethod(forward_then_setup)
 
     @classmethod
     def op_name(cls) -> str:
@@ -288,6 +298,8 @@ class Function:
         backward needs from the inputs and the output."""
         raise NotImplementedError
 
+    _forward = forward  # what apply calls; each subclass sets its own (``__init_subclass__``)
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` (unrecorded) and, if any input requires grad, link the output to a new node.
@@ -306,11 +318,7 @@ class Function:
             ctx._stack = traceback.extract_stack()[:-1]
         mode.enabled = False
         try:
-            if cls._separate_setup:
-                out = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, out)
-            else:
-                out = cls.forward(ctx, *args, **kwargs)
+            out = cls._forward(ctx, *args, **kwargs)
         finally:
             mode.enabled = enabled
         if isinstance(out, Tensor):
@@ -325,10 +333,10 @@ class Function:
             )
         if mode.anomaly:
             _check_finite(data, "forward output", ctx)
-        if ctx._non_differentiable and any(t is out or t is data for t in ctx._non_differentiable):
-            requires_grad = False  # an index or a mask: no gradient flows through it
         if not requires_grad:
             return Tensor._make(data, None, False)
+        if ctx._non_differentiable and any(t is out or t is data for t in ctx._non_differentiable):
+            return Tensor._make(data, None, False)  # an index or a mask: no gradient flows through it
         if data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"{cls.op_name()}: an op whose inputs require grad returned a {data.dtype} result; "
