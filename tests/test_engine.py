@@ -617,3 +617,19 @@ def test_mark_non_differentiable_as_pytorch():
 
         out = Argmax.apply(x)
         assert not out.requires_grad and int(out) == 1
+
+
+def test_error_messages_use_pytorchs_words():
+    torch = pytest.importorskip("torch")
+    for lib, make in ((tc, lambda v, g: tc.tensor(np.array(v, np.float32), requires_grad=g)),
+                      (torch, lambda v, g: torch.tensor(v, requires_grad=g))):
+        x, c, u = make([1.0], True), make([1.0], False), make([2.0], True)
+        with pytest.raises(RuntimeError, match="One of the differentiated Tensors does not require grad"):
+            lib.autograd.grad((x * 2).sum(), c)
+        no_graph = "element 0 of tensors does not require grad and does not have a grad_fn"
+        with pytest.raises(RuntimeError, match=no_graph):
+            c.sum().backward()
+        with pytest.raises(RuntimeError, match=no_graph):
+            lib.autograd.grad(c.sum(), x)
+        with pytest.raises(RuntimeError, match=r"The differentiated Tensor at index 1 .*appears to not have been used"):
+            lib.autograd.grad((x * 2).sum(), [x, u])

@@ -329,8 +329,8 @@ def backward(
             raise TypeError(f"backward: expected Tensors, got {type(out).__name__} for output {i}")
         if not out.requires_grad:
             raise RuntimeError(
-                f"backward: output {i} (shape {out.shape}) does not require grad and has no grad_fn; "
-                "make at least one input a tensor with requires_grad=True, outside no_grad()"
+                f"backward: element {i} of tensors does not require grad and does not have a grad_fn "
+                f"(shape {out.shape}); make at least one input a tensor with requires_grad=True, outside no_grad()"
             )
     seeds = _seed_grads(outputs, _as_list(grad_tensors), "backward")
     if retain_graph is None:
@@ -351,7 +351,9 @@ def _check_inputs(inputs: list[Any], caller: str) -> list[Tensor]:
         if not isinstance(t, Tensor):
             raise TypeError(f"{caller}: inputs must be Tensors, got {type(t).__name__} for input {i}")
         if not t.requires_grad:
-            raise RuntimeError(f"{caller}: input {i} (shape {t.shape}) does not require grad")
+            raise RuntimeError(
+                f"{caller}: One of the differentiated Tensors does not require grad: input {i} (shape {t.shape})"
+            )
     return inputs
 
 
@@ -395,7 +397,9 @@ def grad(
         if not isinstance(out, Tensor):
             raise TypeError(f"grad: expected Tensors, got {type(out).__name__} for output {i}")
         if not out.requires_grad:
-            raise RuntimeError(f"grad: output {i} (shape {out.shape}) does not require grad")
+            raise RuntimeError(
+                f"grad: element {i} of tensors does not require grad and does not have a grad_fn (shape {out.shape})"
+            )
     seeds = _seed_grads(outs, _as_list(grad_outputs), "grad")
     if retain_graph is None:
         retain_graph = create_graph
@@ -406,8 +410,8 @@ def grad(
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
-                    "pass allow_unused=True to get None for it"
+                    f"grad: The differentiated Tensor at index {i} (shape {t.shape}) appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:
                 g = Tensor._make(np.zeros(t.shape, dtype=t.dtype), None, False)
