@@ -3,6 +3,7 @@
 ``import tinygrad_cnn as tc``; see ``README.md`` and ``docs/`` for a tour.
 """
 
+from . import tensor as _tensor  # noqa: F401, I001 - first: autograd and ops build on Tensor
 from . import autograd, data, functional, nn, optim
 from .autograd import (
     Function,
@@ -10,12 +11,13 @@ from .autograd import (
     detect_anomaly,
     enable_grad,
     grad,
+    inference_mode,
     is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .kernels.execution import get_num_threads, set_num_threads
 from .rng import manual_seed
 from .serialization import load, save
@@ -44,6 +46,9 @@ __version__ = "0.1.0"
 # machinery, the graph drawing (Graphviz) and the process-wide knobs.
 _LAZY_MODULES = ("checks", "viz", "runtime")
 _LAZY_NAMES = {
+    "gradcheck": "checks",
+    "gradgradcheck": "checks",
+    "GradcheckError": "checks",
     "check_model": "checks",
     "epsilon_sweep": "checks",
     "gradcheck_report": "checks",
@@ -82,6 +87,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "detect_anomaly",
     "is_anomaly_enabled",
     "gradcheck",

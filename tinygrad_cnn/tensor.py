@@ -9,12 +9,12 @@ from __future__ import annotations
 import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import autograd
-from .autograd import Node
+if TYPE_CHECKING:
+    from .autograd import Node
 
 __all__ = [
     "Tensor",
@@ -122,7 +122,6 @@ class Tensor:
     grad: Tensor | None = None
     _name: str | None = None
     _hooks: list[Callable] | tuple = ()  # becomes a list on the first register_hook
-    _grad_of: list[Any] | tuple = ()  # set by the engine: what this gradient is the gradient of
     _vc: VersionCounter | None = None  # created on first use (``_version_counter``)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
@@ -255,9 +254,11 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
 
     # ------------------------------------------------------------------ autograd
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (``gradient`` seeds a non-scalar)."""
-        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (``gradient`` seeds a non-scalar; ``inputs``
+        limits it to those tensors)."""
+        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     @property
     def data(self) -> Tensor:
@@ -569,9 +570,6 @@ class Tensor:
             )
         self._data[index] = value._data if isinstance(value, Tensor) else value
 
-
-autograd._Tensor = Tensor  # the engine's hot paths use it without importing this module each call
-
 # ---------------------------------------------------------------------- factories
 
 
@@ -664,6 +662,7 @@ def maximum(a: Any, b: Any) -> Tensor:
     return _ew.binary(_ew.Maximum, a, b)
 
 
+from . import autograd  # noqa: E402 - autograd builds Tensors, so it comes after the class, as ops do
 from . import rng as _rng  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import linalg as _la  # noqa: E402

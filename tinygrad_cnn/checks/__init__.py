@@ -1,5 +1,6 @@
-"""Gradient-check experiments: informative reports, kinks, model checks, finite-difference studies.
+"""Gradient checks: ``gradcheck``/``gradgradcheck``, informative reports, kinks, model checks, epsilon studies.
 
+- ``gradcheck`` / ``gradgradcheck``: PyTorch's yes-or-no checks (``tc.gradcheck``), the report plus a raise.
 - ``gradcheck_report`` / ``gradgradcheck_report``: what ``tc.gradcheck`` checks, as a report
   (per input/output pair: errors, worst elements, both Jacobians, kinks, fast mode).
 - ``check_model``: a model's parameter gradients for a loss on a batch, on a float64 copy.
@@ -9,12 +10,23 @@
 ``docs/gradcheck-experiments.md`` walks through them.
 """
 
+from .check import gradcheck, gradgradcheck
 from .experiments import EpsilonSweep, epsilon_sweep
 from .model import ModelCheckReport, ParameterCheck, check_model
 from .plots import plot_element_errors, plot_epsilon_sweep
-from .report import ElementError, GradcheckReport, PairReport, gradcheck_report, gradgradcheck_report
+from .report import (
+    ElementError,
+    GradcheckError,
+    GradcheckReport,
+    PairReport,
+    gradcheck_report,
+    gradgradcheck_report,
+)
 
 __all__ = [
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
     "gradcheck_report",
     "gradgradcheck_report",
     "GradcheckReport",

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd import grad as autograd_grad
-from ..gradcheck import (
-    GradcheckError,
+from ..tensor import Tensor
+from .jacobians import (
     _as_tuple,
     _differentiable,
     _outputs,
@@ -36,9 +36,19 @@ from ..gradcheck import (
     promote_inputs,
     second_order_problem,
 )
-from ..tensor import Tensor
 
-__all__ = ["ElementError", "PairReport", "GradcheckReport", "gradcheck_report", "gradgradcheck_report"]
+__all__ = [
+    "GradcheckError",
+    "ElementError",
+    "PairReport",
+    "GradcheckReport",
+    "gradcheck_report",
+    "gradgradcheck_report",
+]
+
+
+class GradcheckError(RuntimeError):
+    """A Jacobian mismatch (PyTorch raises ``GradcheckError``, a ``RuntimeError``, too)."""
 
 
 def _fmt_index(index: tuple[int, ...]) -> str:
@@ -207,25 +217,38 @@ class GradcheckReport:
             ]
         return p.analytical, p.numerical
 
-    def describe_failure(self) -> str | None:
-        """The worst failing entry in gradcheck's words (None when everything passed)."""
+    def describe_failure(self, strict: bool = False) -> str | None:
+        """The worst failing entry, named by input, output and element, with both values; None if none.
+
+        ``strict`` (``tc.gradcheck``'s rule, as PyTorch's) also fails on kinks: there the message adds
+        the one-sided differences, which show the stencil straddles a non-differentiable point.
+        """
         worst: tuple[float, PairReport, ElementError] | None = None
-        for p in self.failures:
-            for e in p.worst:
-                if e.failed:
-                    excess = e.abs_error - (self.atol + self.rtol * abs(e.numerical))
-                    if worst is None or not np.isfinite(excess) or excess > worst[0]:
-                        worst = (excess if np.isfinite(excess) else np.inf, p, e)
-                    break
+        for p in self.pairs:
+            candidates = [e for e in p.worst if e.failed] + (p.kinks_all if strict else [])
+            for e in candidates:
+                excess = e.abs_error - (self.atol + self.rtol * abs(e.numerical))
+                excess = excess if np.isfinite(excess) else np.inf
+                if worst is None or excess > worst[0]:
+                    worst = (excess, p, e)
         if worst is None:
             return None
         _, p, e = worst
         order = "second-order " if self.order == 2 else ""
-        return (
-            f"{order}Jacobian mismatch for output {p.output_index} with respect to input {p.input_index}: "
+        label = self.input_labels[p.input_index] if p.input_index < len(self.input_labels) else str(p.input_index)
+        named = f" ({label})" if label != str(p.input_index) else ""
+        message = (
+            f"{order}Jacobian mismatch for output {p.output_index} with respect to input {p.input_index}{named}: "
             f"worst element d(output{list(e.output_element)})/d(input{list(e.input_element)}): "
             f"analytical {e.analytical:.10g}, numerical {e.numerical:.10g} (difference {e.abs_error:.3g})"
         )
+        if e.kink:
+            message += (
+                f"; the one-sided differences disagree there (forward {e.forward:.6g}, backward {e.backward:.6g}): "
+                "the stencil straddles a point where func is not differentiable "
+                "(tc.gradcheck_report reports such kinks apart)"
+            )
+        return message
 
     def raise_if_failed(self) -> None:
         """Raise ``GradcheckError`` with gradcheck's message if any pair failed."""
@@ -367,20 +390,21 @@ def _full_pairs(
     atol: float, rtol: float, top_k: int, only: set[tuple[int, int]] | None = None,
 ) -> list[PairReport]:
     """Full Jacobians for the given (input, output) pairs (all of them when ``only`` is None)."""
+    pairs_wanted = [(i, o) for i in wrt for o in range(len(outputs)) if only is None or (i, o) in only]
+    if not pairs_wanted:
+        return []
+    inputs_needed = sorted({i for i, _ in pairs_wanted})
+    outputs_needed = sorted({o for _, o in pairs_wanted})
+    num, fwd, bwd = finite_differences(func, inputs, eps, inputs_needed)
+    ana = analytical_jacobian(func, inputs, inputs_needed, outputs_needed)  # one backward per output element
     pairs = []
-    for i in wrt:
-        outs_needed = [o for o in range(len(outputs)) if only is None or (i, o) in only]
-        if not outs_needed:
-            continue
-        num, fwd, bwd = finite_differences(func, inputs, eps, [i])
-        ana = analytical_jacobian(func, inputs, [i], outs_needed)
-        for o in outs_needed:
-            pairs.append(
-                compare_pair(
-                    ana[0][o], num[0][o], fwd[0][o], bwd[0][o], i, o, inputs[i].shape, outputs[o].shape,
-                    atol, rtol, top_k,
-                )
+    for i, o in pairs_wanted:
+        n = inputs_needed.index(i)
+        pairs.append(
+            compare_pair(
+                ana[n][o], num[n][o], fwd[n][o], bwd[n][o], i, o, inputs[i].shape, outputs[o].shape, atol, rtol, top_k,
             )
+        )
     return pairs
 
 
@@ -435,6 +459,7 @@ def gradcheck_report(
     input_labels: Sequence[str] | None = None,
     _order: int = 1,
     _notes: Sequence[str] = (),
+    _caller: str = "gradcheck_report",
 ) -> GradcheckReport:
     """Check func's backward against central differences and say where and by how much it is wrong.
 
@@ -456,10 +481,10 @@ def gradcheck_report(
         )
     wrt = _differentiable(inputs)
     if not wrt:
-        raise ValueError("gradcheck_report: expected at least one input tensor with requires_grad=True")
+        raise ValueError(f"{_caller}: expected at least one input tensor with requires_grad=True")
     outputs = _outputs(func, inputs)
     if not outputs:
-        raise ValueError("gradcheck_report: func returned no tensors")
+        raise ValueError(f"{_caller}: func returned no tensors")
     if fast_mode:
         proj = _projections(func, inputs, outputs, wrt, eps, seed)
         suspicious = set()
@@ -508,18 +533,19 @@ def gradgradcheck_report(
     fast_mode: bool = False,
     top_k: int = 5,
     seed: int = 0,
+    _caller: str = "gradgradcheck_report",
 ) -> GradcheckReport:
     """The report of ``tc.gradgradcheck``: gradcheck of (inputs, v) ↦ vᵀ ∂func/∂inputs.
 
-    Inputs numbered from ``len(inputs)`` on are the v (``grad_outputs``), labelled ``v0``, ``v1``...
+    Inputs numbered from ``len(inputs)`` on are the v (``grad_outputs``), labelled ``v0=grad_outputs[0]``, ...
     """
     raw = _as_tuple(inputs)
-    first_derivative, all_inputs, n_in = second_order_problem(func, raw, grad_outputs)
+    first_derivative, all_inputs, n_in = second_order_problem(func, raw, grad_outputs, _caller)
     notes = []
     if any(isinstance(x, Tensor) and x.dtype.kind == "f" and x.dtype != np.float64 for x in raw):
         notes.append("float32 inputs: checked on float64 copies")
-    labels = [str(i) for i in range(n_in)] + [f"v{o} (grad_out)" for o in range(len(all_inputs) - n_in)]
+    labels = [str(i) for i in range(n_in)] + [f"v{o}=grad_outputs[{o}]" for o in range(len(all_inputs) - n_in)]
     return gradcheck_report(
         first_derivative, all_inputs, eps=eps, atol=atol, rtol=rtol, fast_mode=fast_mode, top_k=top_k,
-        seed=seed, input_labels=labels, _order=2, _notes=notes,
+        seed=seed, input_labels=labels, _order=2, _notes=notes, _caller=_caller,
     )

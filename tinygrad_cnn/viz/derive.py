@@ -1,8 +1,8 @@
 """The derivation view: the gradient formulas autodiff built, printed in the source documents' notation.
 
 ``derivation(loss, inputs)`` runs ``grad(loss, inputs, create_graph=True)``; each gradient is then a
-graph of ordinary ops, and the engine has recorded on every gradient-producing node what it is the
-gradient of (``node.grad_of``). The printer walks those real backward graphs: where it meets a node
+graph of ordinary ops, and a gradient callback (``grad_tags``) has recorded on every gradient-producing
+node what it is the gradient of (``grad_of(node)``). The printer walks those real backward graphs: where it meets a node
 that is the gradient of a *named* tensor it writes the symbol ``∂E/∂Z1`` and derives that one on its
 own line; everything else is rendered op by op (``conv2d_weight`` → ⋆, ``conv_transpose2d`` → ∗full,
 ``mul`` → ⊙, ``matmul`` → ·, ``transpose`` → ᵀ, ``sigmoid`` → σ). Steps that only move or copy values
@@ -23,6 +23,7 @@ import numpy as np
 from ..autograd import Node, grad
 from ..tensor import Tensor
 from . import notation as nt
+from .grad_tags import grad_of
 from .notation import Expr
 from .renderers import NOTES, RENDERERS, TRANSPARENT, register_renderer, render_node
 
@@ -211,7 +212,7 @@ class _Context:
     def value(self, x: Any) -> Expr | None:
         """The expression an input stands for in a formula (its body must already be computed)."""
         if isinstance(x, Node):
-            target = self.owner(x.grad_of)
+            target = self.owner(grad_of(x))
             if target is not None:
                 return self.grad_symbol(target, x)
             name = self.node_names.get(x)
@@ -219,11 +220,11 @@ class _Context:
                 return nt.sym(name)
             return self.body[x]
         if isinstance(x, Tensor):
-            if x._grad_of and not self._uniform(x):
-                target = self.owner(x._grad_of)
+            if grad_of(x) and not self._uniform(x):
+                target = self.owner(grad_of(x))
                 if target is not None:
                     return self.grad_symbol(target, x)
-                return self.unnamed_grad(x._grad_of[0])
+                return self.unnamed_grad(grad_of(x)[0])
             return self.leaf_expr(x)
         return None
 
@@ -234,7 +235,7 @@ class _Context:
 
     def _opaque(self, x: Any) -> bool:
         """True when the formula shows ``x`` as a symbol, so the walk need not go below it."""
-        return self.owner(x.grad_of) is not None or x in self.node_names
+        return self.owner(grad_of(x)) is not None or x in self.node_names
 
     def _apply(self, node: Node, root: bool) -> tuple[Expr, str]:
         return render_node(self, node, [self.value(x) for x in node.inputs], root)
@@ -262,8 +263,8 @@ class _Context:
 
     def _promote(self, node: Node, expr: Expr) -> None:
         """A sub-formula too long to inline gets a name: a gradient its own line, a value a 'where' entry."""
-        if node.grad_of:
-            target = node.grad_of[0]
+        if grad_of(node):
+            target = grad_of(node)[0]
             if isinstance(target, Node):
                 self.node_names[target] = self.auto_name(target.name())
             else:
@@ -419,7 +420,7 @@ def derivation(
             # before the graph lines, nearest the loss first (target creation order, reversed)
             expr, order = ctx.constant_grad(source), (0, -target._seq if isinstance(target, Node) else 1)
         else:
-            owner = ctx.owner(source.grad_of)
+            owner = ctx.owner(grad_of(source))
             if owner is not None and owner is not target:
                 expr, order = ctx.grad_symbol(owner, source), (1, source._seq)
             else:

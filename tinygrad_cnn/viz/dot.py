@@ -19,6 +19,7 @@ import numpy as np
 
 from ..autograd import Node
 from ..tensor import Tensor
+from .grad_tags import grad_of
 
 __all__ = ["make_dot", "COLORS"]
 
@@ -154,8 +155,8 @@ def make_dot(
         lines = [node.name()]
         if node.label:
             lines[0] += f" → {node.label}"
-        if node.grad_of:
-            lines.append("= " + ", ".join(f"∂{loss_name}/∂{_target_name(t, leaf_names, rank)}" for t in node.grad_of))
+        if grad_of(node):
+            lines.append("= " + ", ".join(f"∂{loss_name}/∂{_target_name(t, leaf_names, rank)}" for t in grad_of(node)))
         if show_attrs:
             for key, value in sorted(node.attrs.items()):
                 text = _fmt_attr(value)
@@ -163,7 +164,7 @@ def make_dot(
         if show_saved:
             for i, arr in enumerate(node.saved_arrays):
                 lines.append(f"saved[{i}]: {_shape(arr.shape)} {arr.dtype}")
-        kind = "gradient op" if node.grad_of else "op"
+        kind = "gradient op" if grad_of(node) else "op"
         dot.node(nid, "\n".join(lines), fillcolor=COLORS[kind])
         for x in node.inputs:
             if isinstance(x, Node):

@@ -1,35 +1,28 @@
-"""Numerical gradient checks with PyTorch's signatures: ``gradcheck`` and ``gradgradcheck``.
+"""Jacobians for gradient checks: central (and one-sided) differences in float64, and backward's.
 
 The numerical Jacobian comes from central differences (f(x + ε) − f(x − ε)) / 2ε in float64,
 one input element at a time; the analytic one from one backward pass per output element.
-``docs/gradcheck-experiments.md`` explains the error terms, the tolerances and the report API
-(``tinygrad_cnn.checks``) built on these pieces.
+``second_order_problem`` turns a second-order check into a first-order one. ``report.py`` compares
+the two; ``docs/gradcheck-experiments.md`` explains the error terms and the tolerances.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .autograd import grad as autograd_grad
-from .tensor import Tensor
+from ..autograd import grad as autograd_grad
+from ..tensor import Tensor
 
 __all__ = [
-    "gradcheck",
-    "gradgradcheck",
-    "GradcheckError",
     "numerical_jacobian",
     "analytical_jacobian",
     "finite_differences",
+    "promote_inputs",
     "second_order_problem",
 ]
-
-
-class GradcheckError(RuntimeError):
-    """A Jacobian mismatch (PyTorch raises ``GradcheckError``, a ``RuntimeError``, too)."""
 
 
 def _as_tuple(x: Any) -> tuple[Any, ...]:
@@ -130,100 +123,8 @@ def analytical_jacobian(
     return jac
 
 
-@dataclass
-class Mismatch:
-    input_index: int
-    output_index: int
-    output_element: tuple[int, ...]
-    input_element: tuple[int, ...]
-    analytical: float
-    numerical: float
-
-    def describe(self, order: str = "") -> str:
-        return (
-            f"{order}Jacobian mismatch for output {self.output_index} with respect to input {self.input_index}: "
-            f"worst element d(output{list(self.output_element)})/d(input{list(self.input_element)}): "
-            f"analytical {self.analytical:.10g}, numerical {self.numerical:.10g} "
-            f"(difference {abs(self.analytical - self.numerical):.3g})"
-        )
-
-
-def compare_jacobians(
-    numerical: list[list[np.ndarray]],
-    analytical: list[list[np.ndarray]],
-    inputs: Sequence[Any],
-    outputs: Sequence[Tensor],
-    wrt: Sequence[int],
-    atol: float,
-    rtol: float,
-) -> Mismatch | None:
-    """The worst out-of-tolerance element over all (input, output) pairs, or None."""
-    worst: tuple[float, Mismatch] | None = None
-    for n, i in enumerate(wrt):
-        for o, out in enumerate(outputs):
-            num, ana = numerical[n][o], analytical[n][o]
-            excess = np.abs(ana - num) - (atol + rtol * np.abs(num))
-            if excess.size == 0 or (np.all(np.isfinite(excess)) and not (excess > 0).any()):
-                continue
-            excess = np.where(np.isfinite(excess), excess, np.inf)
-            k, j = np.unravel_index(int(np.argmax(excess)), excess.shape)
-            m = Mismatch(
-                i,
-                o,
-                tuple(int(v) for v in np.unravel_index(k, out.shape)) if out.shape else (),
-                tuple(int(v) for v in np.unravel_index(j, inputs[i].shape)) if inputs[i].shape else (),
-                float(ana[k, j]),
-                float(num[k, j]),
-            )
-            if worst is None or excess[k, j] > worst[0]:
-                worst = (float(excess[k, j]), m)
-    return None if worst is None else worst[1]
-
-
-def gradcheck(
-    func: Callable[..., Any],
-    inputs: Any,
-    *,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    raise_exception: bool = True,
-) -> bool:
-    """Compare backward's Jacobian with central differences for every input that requires grad.
-
-    Float inputs are checked in float64 (copies), whatever their dtype. On a mismatch, raise a
-    ``GradcheckError`` naming the input, the output, the worst element and both values (or
-    return False when ``raise_exception=False``).
-    """
-    inputs, _ = promote_inputs(_as_tuple(inputs))
-    wrt = _differentiable(inputs)
-    if not wrt:
-        raise ValueError("gradcheck: expected at least one input tensor with requires_grad=True")
-    outputs = _outputs(func, inputs)
-    if not outputs:
-        raise ValueError("gradcheck: func returned no tensors")
-    num, fwd, bwd = finite_differences(func, inputs, eps, wrt)
-    ana = analytical_jacobian(func, inputs, wrt)
-    bad = compare_jacobians(num, ana, inputs, outputs, wrt, atol, rtol)
-    if bad is None:
-        return True
-    if raise_exception:
-        n, o = wrt.index(bad.input_index), bad.output_index
-        k = int(np.ravel_multi_index(bad.output_element, outputs[o].shape)) if bad.output_element else 0
-        j = int(np.ravel_multi_index(bad.input_element, inputs[bad.input_index].shape)) if bad.input_element else 0
-        f, b = float(fwd[n][o][k, j]), float(bwd[n][o][k, j])
-        note = ""
-        if abs(f - b) > atol + rtol * max(abs(f), abs(b)):
-            note = (
-                f"; the one-sided differences disagree there (forward {f:.6g}, backward {b:.6g}): the stencil "
-                "straddles a point where func is not differentiable (tc.gradcheck_report reports such kinks apart)"
-            )
-        raise GradcheckError(bad.describe() + note)
-    return False
-
-
 def second_order_problem(
-    func: Callable[..., Any], inputs: Any, grad_outputs: Any = None
+    func: Callable[..., Any], inputs: Any, grad_outputs: Any = None, caller: str = "gradgradcheck"
 ) -> tuple[Callable[..., tuple[Tensor, ...]], tuple[Any, ...], int]:
     """The first-order problem whose gradcheck is func's second-order check.
 
@@ -234,7 +135,7 @@ def second_order_problem(
     inputs, _ = promote_inputs(_as_tuple(inputs))
     wrt = _differentiable(inputs)
     if not wrt:
-        raise ValueError("gradgradcheck: expected at least one input tensor with requires_grad=True")
+        raise ValueError(f"{caller}: expected at least one input tensor with requires_grad=True")
     outputs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
@@ -246,7 +147,7 @@ def second_order_problem(
         ]
         for o, (g, out) in enumerate(zip(grad_outputs, outputs)):
             if g.shape != out.shape:
-                raise ValueError(f"gradgradcheck: grad_outputs[{o}] has shape {g.shape}, output {o} has {out.shape}")
+                raise ValueError(f"{caller}: grad_outputs[{o}] has shape {g.shape}, output {o} has {out.shape}")
     n_in = len(inputs)
 
     def first_derivative(*args: Any) -> tuple[Tensor, ...]:
@@ -262,24 +163,3 @@ def second_order_problem(
         return tuple(g if g is not None else Tensor(np.zeros(t.shape)) for g, t in zip(grads, targets))
 
     return first_derivative, tuple(inputs) + tuple(grad_outputs), n_in
-
-
-def gradgradcheck(
-    func: Callable[..., Any],
-    inputs: Any,
-    grad_outputs: Any = None,
-    *,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    raise_exception: bool = True,
-) -> bool:
-    """Check second derivatives: gradcheck of (inputs, v) ↦ vᵀ ∂func/∂inputs built with create_graph.
-
-    ``grad_outputs`` (the v) defaults to fixed random tensors; they are differentiated too.
-    """
-    first_derivative, all_inputs, n_in = second_order_problem(func, inputs, grad_outputs)
-    try:
-        return gradcheck(first_derivative, all_inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception)
-    except GradcheckError as exc:
-        raise GradcheckError(f"gradgradcheck: second-order {exc} (inputs {n_in} and up are the grad_outputs)") from None
