@@ -479,6 +479,7 @@ class Tensor:
     # Each changes this tensor's storage, bumps its version and returns it; see ops/inplace.py.
     def _arith_(self, name: str, fn: type, ufunc: Any, other: Any, saves_self: bool) -> Tensor:
         d = _ip.check_result_type(name, self, other)
+        _ip.check_shape(self, other)
         return _ip.inplace(
             self,
             lambda src: _ew.binary(fn, src, other),
@@ -511,6 +512,7 @@ class Tensor:
     def pow_(self, exponent: Any) -> Tensor:
         """``self **= exponent`` in place."""
         d = _ip.check_result_type("pow", self, exponent)
+        _ip.check_shape(self, exponent)
         with np.errstate(divide="ignore", invalid="ignore"):
             return _ip.inplace(
                 self,
@@ -526,8 +528,13 @@ class Tensor:
     __ipow__ = pow_
 
     def __imatmul__(self, other: Any) -> Tensor:
-        """``self @= other``: in place when the product has ``self``'s shape."""
-        return self.copy_(self @ other) if isinstance(other, Tensor) and self.ndim == 2 else NotImplemented
+        """``self @= other``: the product written back into ``self`` (it must have ``self``'s shape)."""
+        product = self @ other
+        if product.shape != self.shape:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(product.shape)}"
+            )
+        return self.copy_(product)
 
     def _unary_(self, method: Callable[[Tensor], Tensor], ufunc: Any, saves_self: bool) -> Tensor:
         if self._data.dtype.kind not in "fc":

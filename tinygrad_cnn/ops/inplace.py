@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
-from ..autograd import Function, _mode
+from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .shape import GetItem, _normalize_index
 from .views import apply_steps, refresh_views, regenerate, steps_mask
@@ -51,7 +51,7 @@ class IndexPut(Function):
     name = "index_put"
 
     @staticmethod
-    def forward(ctx, a, value, index, inplace=False):
+    def forward(ctx, a, value, index, inplace):
         ctx.index = index
         ctx._value_shape = value.shape
         out = a._data if inplace else a._data.copy()
@@ -63,7 +63,7 @@ class IndexPut(Function):
         need_a, need_value = ctx.needs_input_grad[:2]
         ga = gv = None
         if need_a:
-            ga = IndexPut.apply(g, Tensor._make(np.zeros((), g.dtype), None, False), ctx.index)
+            ga = IndexPut.apply(g, Tensor._make(np.zeros((), g.dtype), None, False), ctx.index, False)
         if need_value:
             gv = GetItem.apply(g, ctx.index)
             shape = ctx._value_shape
@@ -129,7 +129,7 @@ def inplace(
     ``saves_self``: the op keeps its input for backward). ``others`` are the op's other operands.
     """
     record = False
-    if _mode.enabled:
+    if is_grad_enabled():
         record = t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
         if record:
             check_inplace_allowed(t)
@@ -187,6 +187,22 @@ def check_result_type(op: str, t: Tensor, other: Any) -> np.dtype:
             f"{_dt.scalar_name(t._data.dtype)}"
         )
     return result
+
+
+def check_shape(t: Tensor, other: Any) -> None:
+    """An in-place result must keep ``t``'s shape: ``other`` may broadcast to it, not beyond."""
+    shape = np.shape(other._data if isinstance(other, Tensor) else other)
+    if shape == t.shape:
+        return
+    try:
+        out = np.broadcast_shapes(t.shape, shape)
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({list(t.shape)}) must match the size of tensor b ({list(shape)}) "
+            "(the in-place operand must broadcast to the tensor's shape)"
+        ) from None
+    if out != t.shape:
+        raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast shape {list(out)}")
 
 
 def operand(other: Any, dtype: np.dtype) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import _mode, enable_grad, no_grad
+from ..autograd import enable_grad, is_grad_enabled, no_grad
 
 #: a base's list of weak references to its views is swept of dead ones when it grows past this
 _SWEEP_AT = 32
@@ -36,7 +36,7 @@ def mark_view(out: Any, src: Any, step: tuple[Any, ...]) -> Any:
     out._base = base
     out._view_steps = steps
     out._vc = base._version_counter
-    if _mode.enabled:
+    if is_grad_enabled():
         views = base._views
         if views.__class__ is not list:
             views = base._views = []
