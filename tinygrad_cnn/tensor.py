@@ -748,6 +748,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        if self._data.dtype.kind in "biu" and self._data.dtype != np.int64:  # bool/int sums are int64
+            return self.to(np.int64).sum(dim, keepdim)
         return _red.Sum.apply(self, _red.normalize_dims(self.ndim, dim, "sum"), keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
