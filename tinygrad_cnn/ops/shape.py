@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..autograd import Function, _broadcastable_to
 from ..tensor import Tensor
 from .reduce import normalize_dims
@@ -359,7 +360,7 @@ def _check_join(op: str, tensors: list[Any], dim: int, new_axis: bool) -> tuple[
         if not same:
             rule = "all tensors must have the same shape" if new_axis else f"shapes must match except in dimension {d0}"
             raise ValueError(f"{op}: {rule}, got {shapes}")
-    dtype = np.result_type(*[t.dtype for t in tensors])
+    dtype = _dt.result_type(*tensors)
     return [t.to(dtype) for t in tensors], d0
 
 
