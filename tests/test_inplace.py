@@ -60,6 +60,13 @@ def _fill_with_tensor(m, x, w):
     return y
 
 
+def _view_then_base_setitem(m, x, w):
+    y = x * 1
+    v = y[0:2]
+    y[0] = 5.0  # v overlaps the written element: its graph must see the assignment
+    return v * w[:2]
+
+
 #: name -> program(m, x, w) returning a tensor; every one differentiates in PyTorch
 PROGRAMS = {
     "iadd_scalar": lambda m, x, w: (lambda y: (y.__iadd__(1), y)[1])(x * 2),
@@ -111,6 +118,13 @@ PROGRAMS = {
     "rows_into_zeros": _rows,
     "transposed_view": _transposed_view,
     "fill_with_tensor": _fill_with_tensor,
+    "view_of_plain_tensor_add_": lambda m, x, w: (lambda t: (t[1:3].add_(w[:2] * x[:2]), t * x)[1])(
+        m.zeros(4, dtype=m.float64)
+    ),
+    "view_then_base_setitem": _view_then_base_setitem,
+    "setitem_leading_ones": lambda m, x, w: (lambda y: (y.__setitem__(slice(0, 3), w[:3].reshape(1, 3)), y)[1])(
+        x * 1
+    ),
     "value_needs_grad_only": lambda m, x, w: (lambda t: (t.add_(w), t)[1])(m.ones(4, dtype=m.float64)),
 }
 
@@ -249,6 +263,8 @@ _FLOAT_TO_LONG = "result type Float can't be cast to the desired output type Lon
         (lambda: tc.zeros(2), lambda t: t.masked_fill_(tc.tensor([1, 0]), 1.0), "only supports boolean masks"),
         (lambda: tc.zeros(3), lambda t: t.copy_(tc.ones(2)), "must match the size"),
         (lambda: tc.zeros(3), lambda t: t.__setitem__(slice(0, 2), tc.ones(3)), "shape mismatch"),
+        (lambda: tc.zeros(2, 3), lambda t: t.__setitem__(0, tc.ones(2, 3)), "shape mismatch"),
+        (lambda: tc.tensor([1, 2]), lambda t: t.clamp_(0.5), _FLOAT_TO_LONG),
     ],
 )
 def test_errors_as_pytorch(make, op, message):

@@ -583,6 +583,9 @@ class Tensor:
         """Clamp into [min, max] in place."""
         if min is None and max is None:
             raise ValueError("clamp_: at least one of min and max must be given")
+        for bound in (min, max):
+            if bound is not None:
+                _ip.check_result_type("clamp", self, bound)
         return _ip.inplace(self, lambda src: src.clamp(min, max), lambda arr: np.clip(arr, min, max, out=arr), ())
 
     clip_ = clamp_

@@ -226,18 +226,23 @@ def setitem(t: Tensor, index: Any, value: Any) -> None:
     """``t[index] = value`` for ints, slices, ``...``, None, boolean masks and integer index tensors."""
     index = _normalize_index(index)
     v = as_value(value, t)
-    try:
-        target = np.empty(t.shape, dtype=np.bool_)[index]
+    try:  # the indexed shape, from a zero-strided stand-in (no allocation of t's size)
+        target = np.broadcast_to(np.False_, t.shape)[index]
     except IndexError as exc:
         raise IndexError(f"setitem: index {index!r} is invalid for a tensor of shape {t.shape}: {exc}") from None
     target_shape = np.shape(target)
+    value_shape = v.shape
+    while len(value_shape) > len(target_shape) and value_shape[0] == 1:  # leading 1s are dropped, as PyTorch
+        value_shape = value_shape[1:]
     try:
-        np.broadcast_to(np.empty(v.shape, dtype=np.bool_), target_shape)
+        fits = np.broadcast_shapes(value_shape, target_shape) == target_shape
     except ValueError:
+        fits = False
+    if not fits:
         raise RuntimeError(
             f"shape mismatch: value tensor of shape {list(v.shape)} cannot be broadcast to indexing result "
             f"of shape {list(target_shape)}"
-        ) from None
+        )
 
     def write(arr: np.ndarray) -> None:
         arr[index] = v._data
