@@ -478,6 +478,18 @@ class Tensor:
     # ------------------------------------------------------------------ in-place
     # Each changes this tensor's storage, bumps its version and returns it; see ops/inplace.py.
     def _arith_(self, name: str, fn: type, ufunc: Any, other: Any, saves_self: bool) -> Tensor:
+        data = self._data
+        if isinstance(other, Tensor):  # the optimizer's case: same dtype and shape, nothing to record
+            odata, needs = other._data, other._requires_grad
+            simple = odata.dtype == data.dtype and odata.shape == data.shape
+            simple = simple and (name != "div" or data.dtype.kind == "f")
+        else:
+            odata, needs = other, False
+            simple = (type(other) is float or type(other) is int) and data.dtype.kind == "f"
+        if simple and data.flags.writeable and not ((self._requires_grad or needs) and autograd.is_grad_enabled()):
+            ufunc(data, odata, out=data)
+            self._bump_version()
+            return self
         d = _ip.check_result_type(name, self, other)
         _ip.check_shape(self, other)
         return _ip.inplace(
@@ -491,13 +503,13 @@ class Tensor:
     def add_(self, other: Any, alpha: Any = 1) -> Tensor:
         """``self += alpha * other`` in place."""
         if alpha != 1:
-            other = other * alpha
+            other = _scaled(other, alpha)
         return self._arith_("add", _ew.Add, np.add, other, False)
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
         """``self -= alpha * other`` in place."""
         if alpha != 1:
-            other = other * alpha
+            other = _scaled(other, alpha)
         return self._arith_("sub", _ew.Sub, np.subtract, other, False)
 
     def mul_(self, other: Any) -> Tensor:
@@ -596,6 +608,11 @@ class Tensor:
 
     def fill_(self, value: Any) -> Tensor:
         """Fill with ``value`` (a number or a 0-d tensor) in place."""
+        if not isinstance(value, Tensor) and not (self._requires_grad and autograd.is_grad_enabled()):
+            if self._data.flags.writeable:  # nothing to record: fill the storage directly
+                self._data.fill(value)
+                self._bump_version()
+                return self
         if isinstance(value, Tensor) and value.ndim != 0:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
@@ -847,6 +864,18 @@ class Tensor:
 
 
 autograd._Tensor = Tensor  # the engine's hot paths use it without importing this module each call
+
+def _scaled(other: Any, alpha: Any) -> Any:
+    """``alpha * other`` for ``add_``/``sub_``: plain NumPy when there is no graph to record."""
+    if (
+        isinstance(other, Tensor)
+        and type(alpha) in (int, float)
+        and other._data.dtype.kind == "f"
+        and not (other._requires_grad and autograd.is_grad_enabled())
+    ):
+        return Tensor._make(other._data * alpha, None, False)
+    return other * alpha
+
 
 # ---------------------------------------------------------------------- factories
 
