@@ -67,6 +67,33 @@ def _view_then_base_setitem(m, x, w):
     return v * w[:2]
 
 
+def _mask_imul(m, x, w):
+    y = x * w
+    y[y > 0] *= 2  # a copy (bool mask), multiplied, assigned back
+    return y
+
+
+def _duplicate_index_iadd(m, x, w):
+    y = x * 1
+    y[[0, 0, 2]] += w[:3]  # the last write of a repeated index wins, as in PyTorch
+    return y
+
+
+def _double_in_place_chain(m, x, w):
+    y = x * w
+    y.mul_(w).add_(x).div_(w + 3).sub_(1)
+    y[1:3].pow_(2)
+    return y.sigmoid_()
+
+
+def _two_dim_views(m, x, w):
+    y = (x * 1).reshape(2, 2)
+    y[:, 1] += w[:2]
+    y[1].mul_(w[2])
+    y.transpose(0, 1)[1, 0] = w[3] * x[0]
+    return y * y
+
+
 #: name -> program(m, x, w) returning a tensor; every one differentiates in PyTorch
 PROGRAMS = {
     "iadd_scalar": lambda m, x, w: (lambda y: (y.__iadd__(1), y)[1])(x * 2),
@@ -125,6 +152,10 @@ PROGRAMS = {
     "setitem_leading_ones": lambda m, x, w: (lambda y: (y.__setitem__(slice(0, 3), w[:3].reshape(1, 3)), y)[1])(
         x * 1
     ),
+    "mask_imul": _mask_imul,
+    "duplicate_index_iadd": _duplicate_index_iadd,
+    "double_in_place_chain": _double_in_place_chain,
+    "two_dim_views": _two_dim_views,
     "value_needs_grad_only": lambda m, x, w: (lambda t: (t.add_(w), t)[1])(m.ones(4, dtype=m.float64)),
 }
 
@@ -173,6 +204,9 @@ def test_program_values_by_hand():
 # ---------------------------------------------------------------------- gradcheck / gradgradcheck
 
 GRADCHECKED = [
+    "double_in_place_chain",
+    "two_dim_views",
+    "mask_imul",
     "iadd_tensor",
     "isub_imul_idiv",
     "mul_self_saved",
