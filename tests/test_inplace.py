@@ -515,3 +515,55 @@ def test_relu_inplace_flag():
     layer = tc.nn.ReLU(inplace=True)
     z = x * 2
     assert layer(z) is z and "inplace=True" in repr(layer)
+
+
+# ---------------------------------------------------------------------- random assignments
+
+
+def _random_case(seed: int):
+    """A random shape, a random index of one of PyTorch's kinds, and a value shape that broadcasts."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(s) for s in rng.integers(2, 5, rng.integers(1, 4)))
+    kind = ["int", "slice", "ellipsis", "mask", "list", "mixed"][seed % 6]
+    d0 = shape[0]
+    if kind == "int":
+        index = (int(rng.integers(-d0, d0)),)
+    elif kind == "slice":
+        start = int(rng.integers(0, d0 - 1))
+        index = (slice(start, None, int(rng.integers(1, 3))),)
+    elif kind == "ellipsis":
+        index = (Ellipsis, int(rng.integers(0, shape[-1])))
+    elif kind == "mask":
+        index = (rng.random(shape) > 0.5,)
+    elif kind == "list":
+        index = (rng.integers(0, d0, 3).tolist(),)
+    else:
+        index = (slice(None), int(rng.integers(0, shape[1]))) if len(shape) > 1 else (slice(1, None),)
+    target = np.broadcast_to(np.False_, shape)[index].shape
+    value_shape = target[1:] if len(target) > 1 and seed % 2 else target  # sometimes broadcast
+    return rng.standard_normal(shape), index, rng.standard_normal(value_shape), rng.standard_normal(shape)
+
+
+def _assign(m, seed, view_op):
+    x0, index, v0, g = _random_case(seed)
+    x = m.tensor(x0, requires_grad=True)
+    v = m.tensor(v0, requires_grad=True)
+    y = x * 1.5
+    idx = tuple(m.tensor(i) if isinstance(i, np.ndarray) else i for i in index)
+    if view_op and not any(isinstance(i, (np.ndarray, list)) for i in index):
+        y[idx].mul_(v)  # an in-place op on a view: the base is rebased
+    else:
+        y[idx] = v * 2
+    (y * m.tensor(g)).sum().backward()
+    return y.detach().numpy().copy(), x.grad.numpy(), None if v.grad is None else v.grad.numpy()
+
+
+@pytest.mark.parametrize("view_op", [False, True])
+@pytest.mark.parametrize("seed", range(24))
+def test_random_assignments_match_torch(seed, view_op):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _assign(tc, seed, view_op), _assign(torch, seed, view_op)
+    for a, b in zip(ours, theirs):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -135,12 +135,11 @@ def inplace(
             check_inplace_allowed(t)
             if t._data.dtype.kind not in "fc":  # an integer tensor cannot carry a gradient
                 record = False
+    _check_writable(t)
     if not record:
-        _check_writable(t)
         write(t._data)
         t._bump_version()
         return t
-    _check_writable(t)
     src = Tensor._make(t._data.copy() if saves_self else t._data, t.grad_fn, t._requires_grad)
     new = compute(src)
     if new._data.shape != t._data.shape:
