@@ -112,6 +112,8 @@ CONVERSIONS = [
     "m.tensor([1], dtype=m.int32).type()",
     "m.tensor([1, 2]).type('torch.DoubleTensor')",
     "m.tensor([1.5, 2]).to(m.int64)",
+    "m.tensor([1.5, 2]).type(m.LongTensor)",
+    "m.tensor(m.tensor([1.5, 2], requires_grad=True).numpy(force=True))",
     "m.tensor([1.5, 2], requires_grad=True).long().requires_grad",
     "m.tensor([1.5, 2], requires_grad=True).double().requires_grad",
 ]

@@ -108,6 +108,9 @@ def to_dtype(dtype: Any) -> np.dtype:
         dtype = dtype[len("torch.") :]
     if dtype is _builtin_float:
         return float64
+    legacy = getattr(dtype, "_dtype", None)  # tc.LongTensor and the other legacy constructors
+    if isinstance(legacy, np.dtype):
+        return legacy
     try:
         return np.dtype(dtype)
     except TypeError:

@@ -244,9 +244,10 @@ class Tensor:
     def numel(self) -> int:
         return int(self._data.size)
 
-    def numpy(self) -> np.ndarray:
-        """The tensor's own array (no copy: changing one changes the other), as PyTorch's ``numpy()``."""
-        if self._requires_grad:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The tensor's own array (no copy: changing one changes the other), as PyTorch's ``numpy()``;
+        ``force=True`` also works on a tensor that requires grad (as ``detach().numpy()``)."""
+        if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
