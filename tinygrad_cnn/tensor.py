@@ -504,13 +504,13 @@ class Tensor:
     def add_(self, other: Any, alpha: Any = 1) -> Tensor:
         """``self += alpha * other`` in place."""
         if alpha != 1:
-            other = _scaled(other, alpha)
+            other = _ip.scaled(other, alpha)
         return self._arith_("add", _ew.Add, np.add, other, False)
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
         """``self -= alpha * other`` in place."""
         if alpha != 1:
-            other = _scaled(other, alpha)
+            other = _ip.scaled(other, alpha)
         return self._arith_("sub", _ew.Sub, np.subtract, other, False)
 
     def mul_(self, other: Any) -> Tensor:
@@ -865,18 +865,6 @@ class Tensor:
 
 
 autograd._Tensor = Tensor  # the engine's hot paths use it without importing this module each call
-
-def _scaled(other: Any, alpha: Any) -> Any:
-    """``alpha * other`` for ``add_``/``sub_``: plain NumPy when there is no graph to record."""
-    if (
-        isinstance(other, Tensor)
-        and type(alpha) in (int, float)
-        and other._data.dtype.kind == "f"
-        and not (other._requires_grad and autograd.is_grad_enabled())
-    ):
-        return Tensor._make(other._data * alpha, None, False)
-    return other * alpha
-
 
 # ---------------------------------------------------------------------- factories
 

@@ -204,6 +204,18 @@ def check_shape(t: Tensor, other: Any) -> None:
         raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast shape {list(out)}")
 
 
+def scaled(other: Any, alpha: Any) -> Any:
+    """``alpha * other`` for ``add_``/``sub_``: plain NumPy when there is no graph to record."""
+    if (
+        isinstance(other, Tensor)
+        and type(alpha) in (int, float)
+        and other._data.dtype.kind == "f"
+        and not (other._requires_grad and is_grad_enabled())
+    ):
+        return Tensor._make(other._data * alpha, None, False)
+    return other * alpha
+
+
 def operand(other: Any, dtype: np.dtype) -> Any:
     """An operand for a NumPy in-place ufunc: a tensor's array, or a number/array in ``dtype``."""
     if isinstance(other, Tensor):
