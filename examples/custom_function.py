@@ -39,8 +39,8 @@ def main() -> None:
     x = tc.tensor(np.linspace(-3, 3, 7), dtype=np.float64, requires_grad=True)
     y = Swish.apply(x)
     y.sum().backward()
-    print("x        ", np.round(x.numpy(), 3))
-    print("swish(x) ", np.round(y.numpy(), 4))
+    print("x        ", np.round(x.detach().numpy(), 3))
+    print("swish(x) ", np.round(y.detach().numpy(), 4))
     print("d/dx     ", np.round(x.grad.numpy(), 4))
     print("gradcheck:", tc.gradcheck(Swish.apply, (x,)), " gradgradcheck:", tc.gradgradcheck(Swish.apply, (x,)))
 

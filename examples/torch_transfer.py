@@ -35,7 +35,7 @@ def main() -> int:
     x = np.random.default_rng(0).random((4, 1, 28, 28), dtype=np.float32)
     y = np.array([[1.0], [0.0], [1.0], [0.0]], dtype=np.float32)
     out_ours, out_theirs = ours(tc.tensor(x)), theirs(torch.from_numpy(x))
-    print("outputs differ by at most", np.abs(out_ours.numpy() - out_theirs.detach().numpy()).max())
+    print("outputs differ by at most", np.abs(out_ours.detach().numpy() - out_theirs.detach().numpy()).max())
 
     nn.MSELoss()(out_ours, y).backward()
     torch.nn.MSELoss()(out_theirs, torch.from_numpy(y)).backward()
@@ -48,7 +48,7 @@ def main() -> int:
         tc.save(theirs.state_dict(), path)  # torch tensors become NumPy arrays in the file
         restored = nn.Sequential(nn.Conv2d(1, 3, 5), nn.Sigmoid(), nn.Flatten(), nn.Linear(1728, 1), nn.Sigmoid())
         restored.load_state_dict(tc.load(path))
-    same = np.allclose(restored(tc.tensor(x)).numpy(), out_theirs.detach().numpy(), atol=1e-6)
+    same = np.allclose(restored(tc.tensor(x)).detach().numpy(), out_theirs.detach().numpy(), atol=1e-6)
     print("weights saved from PyTorch and loaded back give the same outputs:", same)
     return 0
 

@@ -219,7 +219,7 @@ def test_create_graph_makes_gradients_differentiable():
     y = (x**3).sum()
     y.backward(create_graph=True)
     assert x.grad.requires_grad and x.grad.grad_fn is not None
-    np.testing.assert_allclose(x.grad.numpy(), 3 * np.array([1.0, 4.0]))
+    np.testing.assert_allclose(x.grad.detach().numpy(), 3 * np.array([1.0, 4.0]))
     (g,) = tc.grad(x.grad.sum(), x)
     np.testing.assert_allclose(g.numpy(), 6 * np.array([1.0, 2.0]))
 
@@ -234,7 +234,7 @@ def test_hessian_vector_product_matches_closed_form(rng):
     f = 0.5 * (x @ (Tensor(a) @ x)) + (x**3).sum() / 3 + x.tanh().sum()
     (g,) = tc.grad(f, x, create_graph=True)
     t = np.tanh(x0)
-    np.testing.assert_allclose(g.numpy(), 0.5 * (a + a.T) @ x0 + x0**2 + (1 - t**2), rtol=1e-12)
+    np.testing.assert_allclose(g.detach().numpy(), 0.5 * (a + a.T) @ x0 + x0**2 + (1 - t**2), rtol=1e-12)
     (hv,) = tc.grad(g, x, grad_outputs=Tensor(v))
     hessian = 0.5 * (a + a.T) + np.diag(2 * x0) + np.diag(-2 * t * (1 - t**2))
     np.testing.assert_allclose(hv.numpy(), hessian @ v, rtol=1e-12)
@@ -262,7 +262,7 @@ def test_hvp_matches_torch(rng):
     loss_t = loss(xt, torch.tensor(w), torch.nn.functional, torch.tensor([0, 1, 1]))
     (gt,) = torch.autograd.grad(loss_t, xt, create_graph=True)
     (hvt,) = torch.autograd.grad((gt * torch.tensor(v)).sum(), xt)
-    np.testing.assert_allclose(g.numpy(), gt.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(g.detach().numpy(), gt.detach().numpy(), rtol=1e-10)
     np.testing.assert_allclose(hv.numpy(), hvt.numpy(), rtol=1e-9, atol=1e-14)
 
 
@@ -310,8 +310,8 @@ def test_grad_with_respect_to_non_leaf():
     h = x * 3
     out = (h * h).sum()
     gh, gx = tc.grad(out, [h, x])
-    np.testing.assert_allclose(gh.numpy(), 2 * h.numpy())
-    np.testing.assert_allclose(gx.numpy(), 18 * x.numpy())
+    np.testing.assert_allclose(gh.detach().numpy(), 2 * h.detach().numpy())
+    np.testing.assert_allclose(gx.detach().numpy(), 18 * x.detach().numpy())
 
 
 def test_grad_of_input_that_does_not_require_grad_is_an_error():
@@ -365,7 +365,7 @@ def test_retain_grad_keeps_non_leaf_gradient():
     h.retain_grad()
     assert h.retains_grad
     (h * h).sum().backward()
-    np.testing.assert_allclose(h.grad.numpy(), 2 * h.numpy())
+    np.testing.assert_allclose(h.grad.detach().numpy(), 2 * h.detach().numpy())
     assert not h.grad.requires_grad
 
 

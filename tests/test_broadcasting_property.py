@@ -50,7 +50,7 @@ def test_binary_gradients_reduce_to_input_shapes(shapes, op, seed):
     x, y = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
     out = ours(x, y)
     assert out.shape == shapes.result_shape
-    np.testing.assert_allclose(out.numpy(), ref(a, b), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref(a, b), rtol=1e-12)
     upstream = rng.standard_normal(shapes.result_shape)
     out.backward(Tensor(upstream))
     assert x.grad.shape == sa and y.grad.shape == sb
@@ -103,7 +103,7 @@ def test_batched_matmul_gradients_reduce_to_input_shapes(batch, n, k, m, seed):
     a, b = rng.standard_normal(ba + (n, k)), rng.standard_normal(bb + (k, m))
     x, y = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
     out = x @ y
-    np.testing.assert_allclose(out.numpy(), a @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), a @ b, rtol=1e-12, atol=1e-12)
     upstream = rng.standard_normal(out.shape)
     out.backward(Tensor(upstream))
     np.testing.assert_allclose(x.grad.numpy(), unbroadcast(upstream @ np.swapaxes(b, -1, -2), a.shape), atol=1e-12)

@@ -111,11 +111,11 @@ def test_conv2d_values_and_adjoint_gradients(rng, n, c, h, w, o, kh, kw, kwargs)
     if isinstance(kwargs.get("padding"), str):
         assert y.shape[2:] == ((h, w) if kwargs["padding"] == "same" else y.shape[2:])
     else:
-        np.testing.assert_allclose(y.numpy(), reference_conv2d(x, wt, b, **kwargs), atol=1e-12)
+        np.testing.assert_allclose(y.detach().numpy(), reference_conv2d(x, wt, b, **kwargs), atol=1e-12)
     g = rng.standard_normal(y.shape)
     y.backward(Tensor(g))
     # conv is linear in x and in w: <Y − B, G> = <X, ∂L/∂X> = <W, ∂L/∂W>, and ∂L/∂B = Σ G
-    inner = float(((y.numpy() - b.reshape(1, -1, 1, 1)) * g).sum())
+    inner = float(((y.detach().numpy() - b.reshape(1, -1, 1, 1)) * g).sum())
     assert np.isclose((X.grad.numpy() * x).sum(), inner, atol=1e-9)
     assert np.isclose((W.grad.numpy() * wt).sum(), inner, atol=1e-9)
     np.testing.assert_allclose(B.grad.numpy(), g.sum(axis=(0, 2, 3)), atol=1e-12)
@@ -133,7 +133,7 @@ def test_conv2d_matches_torch(rng, n, c, h, w, o, kh, kw, kwargs):
     y = F.conv2d(X, W, B, **kwargs)
     xt, wtt, bt = (torch.tensor(a, requires_grad=True) for a in (x, wt, b))
     yt = torch.nn.functional.conv2d(xt, wtt, bt, **kwargs)
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), atol=1e-12)
     g = rng.standard_normal(y.shape)
     y.backward(Tensor(g))
     yt.backward(torch.tensor(g))
@@ -145,7 +145,7 @@ def test_conv2d_unbatched(rng):
     x, w = rng.standard_normal((2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
     y = F.conv2d(leaf(x), leaf(w), padding=1)
     assert y.shape == (3, 6, 6)
-    np.testing.assert_allclose(y.numpy(), reference_conv2d(x[None], w, padding=1)[0], atol=1e-12)
+    np.testing.assert_allclose(y.detach().numpy(), reference_conv2d(x[None], w, padding=1)[0], atol=1e-12)
     assert tc.gradcheck(lambda a, b: F.conv2d(a, b, stride=2), (leaf(x[:, :5, :5]), leaf(w)))
 
 
@@ -157,8 +157,9 @@ def test_conv2d_float32_stays_float32(rng):
     assert y.dtype == np.float32
     y.sum().backward()
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
-    np.testing.assert_allclose(y.numpy(), reference_conv2d(x.numpy().astype(np.float64), w.numpy().astype(np.float64),
-                                                           stride=2, padding=1), rtol=1e-4, atol=1e-4)
+    xs, ws = x.detach().numpy().astype(np.float64), w.detach().numpy().astype(np.float64)
+    want = reference_conv2d(xs, ws, stride=2, padding=1)
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-4, atol=1e-4)
 
 
 def test_conv2d_mixed_dtypes_promote(rng):
@@ -219,7 +220,7 @@ def test_conv_transpose2d_matches_torch(rng, xs, ws, kwargs):
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     y = F.conv_transpose2d(*ours, **kwargs)
     yt = torch.nn.functional.conv_transpose2d(*theirs, **kwargs)
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), atol=1e-12)
     g = rng.standard_normal(y.shape)
     y.backward(Tensor(g))
     yt.backward(torch.tensor(g))
@@ -286,10 +287,10 @@ def test_conv2d_property(n, cg, og, groups, h, w, kh, kw, sh, sw, ph, pw, dh, dw
     kwargs = {"stride": (sh, sw), "padding": (ph, pw), "dilation": (dh, dw), "groups": groups}
     X, W, B = leaf(x), leaf(wt), leaf(b)
     y = F.conv2d(X, W, B, **kwargs)
-    np.testing.assert_allclose(y.numpy(), reference_conv2d(x, wt, b, **kwargs), atol=1e-11)
+    np.testing.assert_allclose(y.detach().numpy(), reference_conv2d(x, wt, b, **kwargs), atol=1e-11)
     g = r.standard_normal(y.shape)
     y.backward(Tensor(g))
-    inner = float(((y.numpy() - b.reshape(1, -1, 1, 1)) * g).sum())
+    inner = float(((y.detach().numpy() - b.reshape(1, -1, 1, 1)) * g).sum())
     assert np.isclose((X.grad.numpy() * x).sum(), inner, atol=1e-9)
     assert np.isclose((W.grad.numpy() * wt).sum(), inner, atol=1e-9)
     np.testing.assert_allclose(B.grad.numpy(), g.sum(axis=(0, 2, 3)), atol=1e-11)
@@ -335,10 +336,10 @@ def test_conv_kernels_blocked_over_samples(rng, monkeypatch, block_bytes, worker
             kwargs = {"stride": 2, "padding": 1, "groups": 2}
             X, W = leaf(x), leaf(w)
             y = F.conv2d(X, W, **kwargs)
-            np.testing.assert_allclose(y.numpy(), reference_conv2d(x, w, **kwargs), atol=1e-12)
+            np.testing.assert_allclose(y.detach().numpy(), reference_conv2d(x, w, **kwargs), atol=1e-12)
             g = rng.standard_normal(y.shape)
             y.backward(Tensor(g))
-            inner = float((y.numpy() * g).sum())
+            inner = float((y.detach().numpy() * g).sum())
             assert np.isclose((X.grad.numpy() * x).sum(), inner) and np.isclose((W.grad.numpy() * w).sum(), inner)
     finally:
         tc.set_num_threads(before)
@@ -397,7 +398,7 @@ def test_conv2d_input_and_kernel_gradients_side_by_side(rng, monkeypatch):
     X, W = leaf(x), leaf(w)
     gx, gw = tc.grad(F.conv2d(X, W, Tensor(b), **kwargs).pow(2).sum(), (X, W), create_graph=True)
     assert (gx.grad_fn.name(), gw.grad_fn.name()) == ("conv_transpose2d", "conv2d_weight")
-    np.testing.assert_allclose(gx.numpy(), grads[True][0], rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(gx.detach().numpy(), grads[True][0], rtol=1e-13, atol=1e-13)
 
 
 def test_conv2d_saved_tensors_freed_after_backward(rng):

@@ -148,8 +148,8 @@ def test_sigmoid_is_stable_at_extremes_without_warnings():
         warnings.simplefilter("error")
         y = x.sigmoid()
         y.sum().backward()
-    np.testing.assert_allclose(y.numpy(), special.expit(x.numpy()))
-    assert y.numpy()[0] == 0.0 and y.numpy()[-1] == 1.0
+    np.testing.assert_allclose(y.detach().numpy(), special.expit(x.detach().numpy()))
+    assert y.detach().numpy()[0] == 0.0 and y.detach().numpy()[-1] == 1.0
     assert np.all(np.isfinite(x.grad.numpy()))
     np.testing.assert_allclose(x.grad.numpy()[2], 0.25)
     x32 = Tensor(np.array([-1000.0, 1000.0], dtype=np.float32), requires_grad=True)
@@ -192,7 +192,7 @@ def test_where_values_and_gradients(rng):
     cond = rng.random((3, 4)) > 0.5
     a, b = leaf(rng.standard_normal((3, 4))), leaf(rng.standard_normal((4,)))
     out = tc.where(cond, a, b)
-    np.testing.assert_array_equal(out.numpy(), np.where(cond, a.numpy(), b.numpy()))
+    np.testing.assert_array_equal(out.detach().numpy(), np.where(cond, a.detach().numpy(), b.detach().numpy()))
     assert tc.gradcheck(lambda x, y: tc.where(cond, x, y), (a, b))
     assert tc.gradgradcheck(lambda x, y: tc.where(cond, x, y), (a, b))
 
@@ -241,7 +241,7 @@ def test_unary_matches_torch(name, rng):
     if name in ("relu", "abs", "clamp"):
         a[0, :3] = [0.0, -0.5, 0.7]  # the kinks themselves: PyTorch's subgradient choices
     out, ref, ours, theirs = _torch_grads(torch, op, TORCH_UNARY[name], [a], rng)
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(ours[0].grad.numpy(), theirs[0].grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
@@ -256,6 +256,6 @@ def test_binary_matches_torch(name, rng):
     else:
         fn_torch = op
     out, ref, ours, theirs = _torch_grads(torch, op, fn_torch, [a, b], rng)
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12)
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -38,8 +38,8 @@ def test_matmul_values_and_gradients(shapes, rng):
     out = x @ y
     ref = np.matmul(a, b)
     assert out.shape == ref.shape
-    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(x.matmul(y).numpy(), ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x.matmul(y).detach().numpy(), ref, rtol=1e-12, atol=1e-12)
     assert tc.gradcheck(lambda p, q: p @ q, (x, y))
     assert tc.gradgradcheck(lambda p, q: p @ q, (x, y))
 
@@ -47,8 +47,8 @@ def test_matmul_values_and_gradients(shapes, rng):
 def test_matmul_with_numpy_operands(rng):
     a, b = rng.standard_normal((2, 3)), rng.standard_normal((3, 2))
     x = leaf(a)
-    np.testing.assert_allclose((x @ b).numpy(), a @ b)
-    np.testing.assert_allclose((b @ x).numpy(), b @ a)
+    np.testing.assert_allclose((x @ b).detach().numpy(), a @ b)
+    np.testing.assert_allclose((b @ x).detach().numpy(), b @ a)
     (b @ x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), b.T @ np.ones((3, 3)))
 
@@ -70,8 +70,8 @@ def test_linear_values_and_gradients(bias, in_shape, rng):
     x = leaf(rng.standard_normal(in_shape))
     w = leaf(rng.standard_normal((5, 4)))
     b = leaf(rng.standard_normal(5)) if bias else None
-    ref = x.numpy() @ w.numpy().T + (b.numpy() if bias else 0.0)
-    np.testing.assert_allclose(F.linear(x, w, b).numpy(), ref, rtol=1e-12)
+    ref = x.detach().numpy() @ w.detach().numpy().T + (b.detach().numpy() if bias else 0.0)
+    np.testing.assert_allclose(F.linear(x, w, b).detach().numpy(), ref, rtol=1e-12)
     inputs = (x, w, b) if bias else (x, w)
     f = lambda *ts: F.linear(*ts)  # noqa: E731
     assert tc.gradcheck(f, inputs)
@@ -97,7 +97,7 @@ def test_matmul_matches_torch(shapes, rng):
     x, y = leaf(a), leaf(b)
     ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
     out, ref = x @ y, ta @ tb
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-12)
     seed = rng.standard_normal(ref.shape)
     out.backward(Tensor(seed))
     ref.backward(torch.tensor(seed))
@@ -111,7 +111,7 @@ def test_linear_matches_torch(rng):
     ours = [leaf(a) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, ref = F.linear(*ours), torch.nn.functional.linear(*theirs)
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12)
     seed = rng.standard_normal(ref.shape)
     out.backward(Tensor(seed))
     ref.backward(torch.tensor(seed))

@@ -28,7 +28,7 @@ def test_sum_mean_values_and_gradients(op, dim, keepdim, rng):
     out = getattr(x, op)(dim, keepdim=keepdim)
     ref = getattr(np, op)(a, axis=dim, keepdims=keepdim)
     assert out.shape == np.shape(ref)
-    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref, rtol=1e-12)
     f = lambda t: getattr(t, op)(dim, keepdim=keepdim)  # noqa: E731
     assert tc.gradcheck(f, (x,))
     assert tc.gradgradcheck(f, (x,))
@@ -81,7 +81,7 @@ def test_max_dim_returns_named_values_and_indices(dim, keepdim, rng):
     result = x.max(dim, keepdim=keepdim)
     values, indices = result
     assert result.values is values and result.indices is indices
-    np.testing.assert_array_equal(values.numpy(), np.max(a, axis=dim, keepdims=keepdim))
+    np.testing.assert_array_equal(values.detach().numpy(), np.max(a, axis=dim, keepdims=keepdim))
     np.testing.assert_array_equal(indices.numpy(), np.argmax(a, axis=dim, keepdims=keepdim))
     assert indices.dtype == np.int64 and not indices.requires_grad
     f = lambda t: t.max(dim, keepdim=keepdim).values  # noqa: E731
@@ -110,7 +110,7 @@ def test_min_and_argmin(rng):
     a = rng.standard_normal((3, 4))
     x = leaf(a)
     v, i = x.min(1)
-    np.testing.assert_array_equal(v.numpy(), a.min(1))
+    np.testing.assert_array_equal(v.detach().numpy(), a.min(1))
     np.testing.assert_array_equal(i.numpy(), a.argmin(1))
     assert x.min().item() == a.min()
     assert x.argmin().item() == a.argmin()
@@ -134,9 +134,9 @@ def test_softmax_family_values_and_gradients(fn, dim, rng):
     a = rng.standard_normal((3, 4, 2))
     x = leaf(a)
     ref = special.softmax(a, axis=dim) if fn == "softmax" else special.log_softmax(a, axis=dim)
-    np.testing.assert_allclose(getattr(x, fn)(dim).numpy(), ref, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(getattr(x, fn)(dim).detach().numpy(), ref, rtol=1e-12, atol=1e-15)
     f = lambda t: getattr(tc.functional, fn)(t, dim)  # noqa: E731
-    np.testing.assert_allclose(f(x).numpy(), ref, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(f(x).detach().numpy(), ref, rtol=1e-12, atol=1e-15)
     assert tc.gradcheck(f, (x,))
     assert tc.gradgradcheck(f, (x,))
 
@@ -158,8 +158,8 @@ def test_softmax_family_is_stable_for_large_logits(dtype):
         (s.sum() + ls.sum()).backward()
     assert s.dtype == dtype and ls.dtype == dtype
     ref = special.log_softmax(a.astype(np.float64), axis=1)
-    np.testing.assert_allclose(ls.numpy(), ref, rtol=1e-6)
-    np.testing.assert_allclose(s.numpy(), np.exp(ref), rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(ls.detach().numpy(), ref, rtol=1e-6)
+    np.testing.assert_allclose(s.detach().numpy(), np.exp(ref), rtol=1e-6, atol=1e-30)
     assert np.all(np.isfinite(x.grad.numpy()))
 
 
@@ -187,7 +187,7 @@ def test_reductions_match_torch(name, rng):
     x = leaf(a)
     t = torch.tensor(a, requires_grad=True)
     out, ref = ours_fn(x), torch_fn(t)
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12)
     seed = rng.standard_normal(ref.shape)
     out.backward(Tensor(seed))
     ref.backward(torch.tensor(seed))

@@ -21,7 +21,7 @@ def test_sgd_plain_step_by_hand():
     opt = optim.SGD([p], lr=0.1)
     quadratic_grad(p)  # grad = [3, 12]
     opt.step()
-    np.testing.assert_allclose(p.numpy(), [1.0 - 0.3, -2.0 - 1.2])
+    np.testing.assert_allclose(p.detach().numpy(), [1.0 - 0.3, -2.0 - 1.2])
 
 
 def test_sgd_momentum_weight_decay_by_hand():
@@ -63,8 +63,8 @@ def test_zero_grad_and_skips_params_without_grad():
     opt = optim.SGD([a, b], lr=1.0, momentum=0.9)
     a.grad = Tensor(np.ones(2))
     opt.step()
-    np.testing.assert_allclose(a.numpy(), [0.0, 0.0])
-    np.testing.assert_allclose(b.numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(a.detach().numpy(), [0.0, 0.0])
+    np.testing.assert_allclose(b.detach().numpy(), [1.0, 1.0])
     opt.zero_grad()
     assert a.grad is None
     a.grad = Tensor(np.ones(2))
@@ -122,14 +122,14 @@ def test_optimizer_state_dict_round_trip():
     opt = optim.Adam([p], lr=0.1)
     p.grad = Tensor(np.array([1.0, 1.0]))
     opt.step()
-    q = nn.Parameter(p.numpy().copy())
+    q = nn.Parameter(p.detach().numpy().copy())
     opt2 = optim.Adam([q], lr=0.5)
     opt2.load_state_dict(opt.state_dict())
     assert opt2.param_groups[0]["lr"] == 0.1
     p.grad = q.grad = Tensor(np.array([0.5, -1.0]))
     opt.step()
     opt2.step()
-    np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=0, atol=0)
+    np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=0, atol=0)
 
 
 # ---------------------------------------------------------------------- vs PyTorch, step for step
@@ -162,7 +162,7 @@ def test_trajectory_matches_torch(name, kwargs):
         ((xt @ tp.T - yt) ** 2).mean().backward()
         opt.step()
         topt.step()
-        np.testing.assert_allclose(p.numpy(), tp.detach().numpy(), rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-12, atol=1e-13)
 
 
 def test_steplr_matches_torch():

@@ -28,7 +28,7 @@ def test_round_trip_at_exact_path(tmp_path):
     fresh = model()
     fresh.load_state_dict(sd)
     x = tc.randn(5, 4)
-    np.testing.assert_array_equal(fresh(x).numpy(), m(x).numpy())
+    np.testing.assert_array_equal(fresh(x).detach().numpy(), m(x).detach().numpy())
 
 
 def test_file_is_a_plain_npz(tmp_path):
@@ -114,7 +114,7 @@ def test_torch_weights_through_a_file(tmp_path):
     m = model()
     m.load_state_dict(tc.load(tmp_path / "from_torch"))
     x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
-    np.testing.assert_allclose(m(tc.tensor(x)).numpy(), t(torch.from_numpy(x)).detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m(tc.tensor(x)).detach().numpy(), t(torch.from_numpy(x)).detach().numpy(), atol=1e-6)
     t2 = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
     t2.load_state_dict({k: torch.from_numpy(v) for k, v in tc.load(tmp_path / "from_torch").items()})
-    np.testing.assert_allclose(t2(torch.from_numpy(x)).detach().numpy(), m(tc.tensor(x)).numpy(), atol=1e-6)
+    np.testing.assert_allclose(t2(torch.from_numpy(x)).detach().numpy(), m(tc.tensor(x)).detach().numpy(), atol=1e-6)

@@ -25,8 +25,11 @@ from .tensor import (
     Tensor,
     arange,
     cat,
+    from_numpy,
     full,
     get_default_dtype,
+    is_floating_point,
+    is_tensor,
     maximum,
     ones,
     ones_like,
@@ -72,10 +75,6 @@ def __getattr__(name: str) -> object:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
 
-float32 = "float32"
-float64 = "float64"
-int64 = "int64"
-
 __all__ = [
     "Tensor",
     "Function",
@@ -99,6 +98,39 @@ __all__ = [
     "get_num_threads",
     "runtime",
     "tensor",
+    "from_numpy",
+    "is_tensor",
+    "is_floating_point",
+    "promote_types",
+    "result_type",
+    "can_cast",
+    "FloatTensor",
+    "DoubleTensor",
+    "HalfTensor",
+    "LongTensor",
+    "IntTensor",
+    "ShortTensor",
+    "ByteTensor",
+    "BoolTensor",
+    "float32",
+    "float64",
+    "float16",
+    "int64",
+    "int32",
+    "int16",
+    "int8",
+    "uint8",
+    "bool",
+    "complex64",
+    "complex128",
+    "float",
+    "double",
+    "half",
+    "long",
+    "int",
+    "short",
+    "cfloat",
+    "cdouble",
     "zeros",
     "ones",
     "full",
@@ -125,3 +157,39 @@ __all__ = [
     "check_model",
     "epsilon_sweep",
 ]
+
+# Last, because they shadow the builtins float, int and bool in this module's namespace.
+from .dtypes import (  # noqa: E402
+    bool,  # noqa: A004
+    can_cast,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    double,
+    float,  # noqa: A004
+    float16,
+    float32,
+    float64,
+    half,
+    int,  # noqa: A004
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    result_type,
+    short,
+    uint8,
+)
+from .legacy import (  # noqa: E402
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)

@@ -68,8 +68,9 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
     return input.sigmoid()
 
 
-def relu(input: Tensor) -> Tensor:  # noqa: A002
-    return input.relu()
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """max(x, 0); with ``inplace=True`` written into ``input`` (recorded by autograd), as PyTorch."""
+    return input.relu_() if inplace else input.relu()
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002

@@ -13,12 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import dtypes as _dt
+from .dtypes import get_default_dtype, set_default_dtype
+
 if TYPE_CHECKING:
     from .autograd import Node
 
 __all__ = [
     "Tensor",
     "tensor",
+    "from_numpy",
+    "is_tensor",
+    "is_floating_point",
     "zeros",
     "ones",
     "full",
@@ -34,44 +40,59 @@ __all__ = [
     "get_default_dtype",
 ]
 
-_default_dtype = np.dtype(np.float32)
-
 #: PyTorch's ``torch.return_types.max``: ``values, indices = x.max(dim)``
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 
-def set_default_dtype(dtype: Any) -> None:
-    """Set the float dtype for Python numbers, lists and integer arrays (float32 or float64)."""
-    global _default_dtype
-    d = np.dtype(dtype)
-    if d not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise TypeError(f"set_default_dtype: expected float32 or float64, got {d}")
-    _default_dtype = d
+def _as_array(data: Any) -> np.ndarray:
+    """``data`` as an array without any dtype change (a Tensor's own array, shared)."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten_list(data)):
+        data = _nested_tensor_list_to_array(data)
+    try:
+        arr = np.asarray(data)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"tensor: could not build an array from the data given ({exc})") from None
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"tensor: expected numbers (array, list or scalar), got data of dtype {arr.dtype}")
+    return arr
 
 
-def get_default_dtype() -> np.dtype:
-    return _default_dtype
+def _infer_array(data: Any, dtype: Any) -> np.ndarray:
+    """``torch.tensor``'s inference: Python ints → int64, bools → bool, floats → the default dtype,
+    complex → the default complex; arrays, NumPy scalars and Tensors keep their dtype."""
+    arr = _as_array(data)
+    if dtype is not None:
+        d = _dt.to_dtype(dtype)
+        return arr if arr.dtype == d else arr.astype(d)
+    if isinstance(data, (np.ndarray, np.generic, Tensor)):
+        return arr
+    kind = arr.dtype.kind
+    if kind == "f" and arr.dtype != _dt.get_default_dtype():
+        return arr.astype(_dt.get_default_dtype())
+    if kind == "c":
+        return arr.astype(_dt.complex64 if _dt.get_default_dtype() == _dt.float32 else _dt.complex128)
+    if kind in "iu" and arr.dtype != np.int64:
+        return arr.astype(np.int64)
+    return arr
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    if isinstance(data, Tensor):
-        arr = data._data
-    else:
-        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten_list(data)):
-            data = _nested_tensor_list_to_array(data)
-        try:
-            arr = np.asarray(data)
-        except ValueError as exc:  # ragged nested lists
-            raise ValueError(f"Tensor: could not build an array from the data given ({exc})") from None
-    if arr.dtype.kind not in "biufc":
-        raise TypeError(f"Tensor: expected numbers (array, list or scalar), got data of dtype {arr.dtype}")
+    """The legacy ``Tensor(data)`` rule: floating-point arrays keep their dtype, everything else
+    becomes the default dtype (``Tensor([1, 2])`` is float32, as ``torch.Tensor``)."""
+    arr = _as_array(data)
     if dtype is not None:
-        d = np.dtype(dtype)
+        d = _dt.to_dtype(dtype)
         return arr if arr.dtype == d else arr.astype(d)
     if arr.dtype.kind in "fc" and (isinstance(data, (np.ndarray, np.generic, Tensor))):
         return arr  # a float array keeps its dtype
-    return arr.astype(_default_dtype)
+    return arr.astype(_dt.get_default_dtype())
+
+
+def _is_size(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
 def _flatten_list(x: Any) -> Iterable[Any]:
@@ -108,11 +129,15 @@ class VersionCounter:
 class Tensor:
     """An n-dimensional array that records the ops that made it.
 
+    ``Tensor(*sizes)`` and ``Tensor(data)`` are PyTorch's legacy constructors: ``Tensor(2, 3)`` is a
+    2×3 tensor of zeros in the default dtype, ``Tensor()`` an empty one, ``Tensor([1, 2])`` float32.
+    ``tc.tensor(data)`` (which infers int64/bool/float32 and copies) is the constructor to prefer.
+
     Args:
-        data: a NumPy array or scalar, a (nested) list, a Python number, or a Tensor.
+        data: a NumPy array or scalar, a (nested) list, a Python number, or a Tensor; or sizes.
         requires_grad: record operations on this tensor for ``backward``.
-        dtype: NumPy dtype; default: a float array keeps its dtype, everything else becomes
-            ``get_default_dtype()`` (float32).
+        dtype: the dtype; default: a floating-point array keeps its dtype (and its memory), everything
+            else becomes ``get_default_dtype()`` (float32).
         name: an optional name, shown by the graph and derivation views.
     """
 
@@ -123,9 +148,24 @@ class Tensor:
     _name: str | None = None
     _hooks: list[Callable] | tuple = ()  # becomes a list on the first register_hook
     _vc: VersionCounter | None = None  # created on first use (``_version_counter``)
+    # Views (see ops/views.py): the root base, the view ops from it, the base's live views.
+    _base: Tensor | None = None
+    _view_steps: tuple = ()
+    _views: list | tuple = ()
+    _view_no_grad = False
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
-        arr = _to_array(data, dtype)
+    def __init__(
+        self, *args: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ) -> None:
+        if len(args) == 2 and isinstance(args[1], bool):  # this library's older Tensor(data, requires_grad)
+            args, requires_grad = args[:1], args[1]
+        if all(_is_size(a) for a in args):  # Tensor() and Tensor(*sizes): zeros in the default dtype
+            d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
+            arr = np.zeros(tuple(int(a) for a in args) if args else (0,), dtype=d)
+        elif len(args) == 1:
+            arr = _to_array(args[0], dtype)
+        else:
+            raise TypeError(f"Tensor(): expected sizes (ints) or one data argument, got {args!r}")
         self._data: np.ndarray = arr
         self.grad_fn: Node | None = None
         self._requires_grad = False
@@ -156,8 +196,9 @@ class Tensor:
                 "use .detach() to get a tensor that does not require grad"
             )
         if value and self._data.dtype.kind not in "fc":
-            raise TypeError(
-                f"requires_grad: only floating-point tensors can require gradients, got dtype {self._data.dtype}"
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients "
+                f"(this one is {_dt.scalar_name(self._data.dtype)})"
             )
         self._requires_grad = value
 
@@ -203,9 +244,24 @@ class Tensor:
     def numel(self) -> int:
         return int(self._data.size)
 
-    def numpy(self) -> np.ndarray:
-        """The tensor's own array (no copy)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The tensor's own array (no copy: changing one changes the other), as PyTorch's ``numpy()``;
+        ``force=True`` also works on a tensor that requires grad (as ``detach().numpy()``)."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
+
+    def is_floating_point(self) -> bool:
+        """True for float16/32/64 tensors."""
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        """True for complex64/128 tensors."""
+        return self._data.dtype.kind == "c"
+
+    def _is_view(self) -> bool:
+        """True when this tensor shares its base's storage (``x[0]``, ``x.view(...)``, ``x.t()``)."""
+        return self._base is not None
 
     def item(self) -> Any:
         if self._data.size != 1:
@@ -245,7 +301,9 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         extra = []
-        if self._data.dtype != _default_dtype:
+        default = _dt.get_default_dtype()
+        implied = (default, _dt.int64, _dt.bool, _dt.complex64 if default == _dt.float32 else _dt.complex128)
+        if self._data.dtype not in implied:
             extra.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extra.append(f"grad_fn=<{self.grad_fn.name()}>")
@@ -323,31 +381,53 @@ class Tensor:
 
     # ------------------------------------------------------------------ dtype
     def to(self, dtype: Any) -> Tensor:
-        """A copy in another dtype (differentiable); the same tensor if the dtype already matches."""
+        """A copy in another dtype (differentiable between floating types); the same tensor if the dtype matches."""
         if isinstance(dtype, Tensor):
             dtype = dtype.dtype
-        d = np.dtype(dtype)
-        if d == self.dtype:
+        d = _dt.to_dtype(dtype)
+        if d == self._data.dtype:
             return self
+        if d.kind not in "fc":  # an integer or bool result carries no gradient, as in PyTorch
+            return Tensor._make(self._data.astype(d), None, False)
         return _ew.Cast.apply(self, d)
 
-    def type(self, dtype: Any) -> Tensor:
+    def type(self, dtype: Any = None) -> Any:
+        """With no argument PyTorch's type string (``'torch.FloatTensor'``); else ``self.to(dtype)``."""
+        if dtype is None:
+            return _dt.type_string(self._data.dtype)
         return self.to(dtype)
 
     def float(self) -> Tensor:
+        """As float32."""
         return self.to(np.float32)
 
     def double(self) -> Tensor:
+        """As float64."""
         return self.to(np.float64)
 
+    def half(self) -> Tensor:
+        """As float16."""
+        return self.to(np.float16)
+
     def long(self) -> Tensor:
-        return Tensor._make(self._data.astype(np.int64), None, False)
+        """As int64 (no gradient flows through)."""
+        return self.to(np.int64)
 
     def int(self) -> Tensor:
-        return Tensor._make(self._data.astype(np.int32), None, False)
+        """As int32 (no gradient flows through)."""
+        return self.to(np.int32)
+
+    def short(self) -> Tensor:
+        """As int16 (no gradient flows through)."""
+        return self.to(np.int16)
+
+    def byte(self) -> Tensor:
+        """As uint8 (no gradient flows through)."""
+        return self.to(np.uint8)
 
     def bool(self) -> Tensor:
-        return Tensor._make(self._data.astype(bool), None, False)
+        """As bool (no gradient flows through)."""
+        return self.to(np.bool_)
 
     def clone(self) -> Tensor:
         return _ew.Clone.apply(self)
@@ -398,6 +478,194 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return self.abs()
 
+    # ------------------------------------------------------------------ in-place
+    # Each changes this tensor's storage, bumps its version and returns it; see ops/inplace.py.
+    def _arith_(self, name: str, fn: type, ufunc: Any, other: Any, saves_self: bool) -> Tensor:
+        data = self._data
+        if isinstance(other, Tensor):  # the optimizer's case: same dtype and shape, nothing to record
+            odata, needs = other._data, other._requires_grad
+            simple = odata.dtype == data.dtype and odata.shape == data.shape
+            simple = simple and (name != "div" or data.dtype.kind == "f")
+        else:
+            odata, needs = other, False
+            simple = (type(other) is float or type(other) is int) and data.dtype.kind == "f"
+        if simple and data.flags.writeable and not ((self._requires_grad or needs) and autograd.is_grad_enabled()):
+            ufunc(data, odata, out=data)
+            self._bump_version()
+            return self
+        d = _ip.check_result_type(name, self, other)
+        _ip.check_shape(self, other)
+        return _ip.inplace(
+            self,
+            lambda src: _ew.binary(fn, src, other),
+            lambda arr: ufunc(arr, _ip.operand(other, d), out=arr, casting="unsafe"),
+            (other,),
+            saves_self,
+        )
+
+    def add_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """``self += alpha * other`` in place."""
+        if alpha != 1:
+            other = _ip.scaled(other, alpha)
+        return self._arith_("add", _ew.Add, np.add, other, False)
+
+    def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """``self -= alpha * other`` in place."""
+        if alpha != 1:
+            other = _ip.scaled(other, alpha)
+        return self._arith_("sub", _ew.Sub, np.subtract, other, False)
+
+    def mul_(self, other: Any) -> Tensor:
+        """``self *= other`` in place."""
+        return self._arith_("mul", _ew.Mul, np.multiply, other, True)
+
+    def div_(self, other: Any) -> Tensor:
+        """``self /= other`` in place (true division: an integer tensor raises)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._arith_("div", _ew.Div, np.true_divide, other, True)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        """``self **= exponent`` in place."""
+        d = _ip.check_result_type("pow", self, exponent)
+        _ip.check_shape(self, exponent)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _ip.inplace(
+                self,
+                lambda src: _ew.power(src, exponent),
+                lambda arr: np.power(arr, _ip.operand(exponent, d), out=arr, casting="unsafe"),
+                (exponent,),
+            )
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+    __ipow__ = pow_
+
+    def __imatmul__(self, other: Any) -> Tensor:
+        """``self @= other``: the product written back into ``self`` (it must have ``self``'s shape)."""
+        product = self @ other
+        if product.shape != self.shape:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(product.shape)}"
+            )
+        return self.copy_(product)
+
+    def _unary_(self, method: Callable[[Tensor], Tensor], ufunc: Any, saves_self: bool) -> Tensor:
+        if self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"result type Float can't be cast to the desired output type {_dt.scalar_name(self._data.dtype)}"
+            )
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _ip.inplace(self, method, lambda arr: ufunc(arr, out=arr), (), saves_self)
+
+    def neg_(self) -> Tensor:
+        """``self = -self`` in place."""
+        return _ip.inplace(self, lambda src: -src, lambda arr: np.negative(arr, out=arr), (), False)
+
+    def exp_(self) -> Tensor:
+        """eˣ in place."""
+        return self._unary_(Tensor.exp, np.exp, False)
+
+    def log_(self) -> Tensor:
+        """ln x in place."""
+        return self._unary_(Tensor.log, np.log, True)
+
+    def sqrt_(self) -> Tensor:
+        """√x in place."""
+        return self._unary_(Tensor.sqrt, np.sqrt, False)
+
+    def abs_(self) -> Tensor:
+        """|x| in place."""
+        return _ip.inplace(self, Tensor.abs, lambda arr: np.abs(arr, out=arr), (), True)
+
+    def tanh_(self) -> Tensor:
+        """tanh in place."""
+        return self._unary_(Tensor.tanh, np.tanh, False)
+
+    def sigmoid_(self) -> Tensor:
+        """The logistic sigmoid in place."""
+        def write(arr: np.ndarray, out: np.ndarray) -> None:
+            np.copyto(out, Tensor._make(arr, None, False).sigmoid()._data)
+
+        return self._unary_(Tensor.sigmoid, write, False)
+
+    def relu_(self) -> Tensor:
+        """max(x, 0) in place."""
+        return _ip.inplace(self, Tensor.relu, lambda arr: np.maximum(arr, 0, out=arr), (), False)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Clamp into [min, max] in place."""
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        for bound in (min, max):
+            if bound is not None:
+                _ip.check_result_type("clamp", self, bound)
+        return _ip.inplace(self, lambda src: src.clamp(min, max), lambda arr: np.clip(arr, min, max, out=arr), ())
+
+    clip_ = clamp_
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place."""
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Fill with ``value`` (a number or a 0-d tensor) in place."""
+        if not isinstance(value, Tensor) and not (self._requires_grad and autograd.is_grad_enabled()):
+            if self._data.flags.writeable:  # nothing to record: fill the storage directly
+                self._data.fill(value)
+                self._bump_version()
+                return self
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+            )
+        _ip.setitem(self, Ellipsis, value)
+        return self
+
+    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+        if not isinstance(src, Tensor):
+            raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        try:
+            np.broadcast_to(np.empty(src.shape, dtype=np.bool_), self.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"The size of tensor a ({list(self.shape)}) must match the size of tensor b ({list(src.shape)}) "
+                "(copy_ broadcasts the source to the destination's shape)"
+            ) from None
+        _ip.setitem(self, Ellipsis, src)
+        return self
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """Write ``value`` where the bool ``mask`` (broadcast to this shape) is True."""
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {m.dtype}")
+        try:
+            m = np.broadcast_to(m, self.shape)
+        except ValueError:
+            raise RuntimeError(f"masked_fill_: mask of shape {m.shape} does not broadcast to {self.shape}") from None
+        _ip.setitem(self, m, value)
+        return self
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """A copy with ``value`` where the bool ``mask`` is True."""
+        return self.clone().masked_fill_(mask, value)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill with normal samples (the generator ``manual_seed`` seeds) in place."""
+        sample = _rng.get_rng().normal(mean, std, self.shape)
+        _ip.setitem(self, Ellipsis, sample)
+        return self
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, **kwargs: Any) -> Tensor:
+        """Fill with uniform samples in [from, to) in place."""
+        from_ = kwargs.pop("from", from_)
+        sample = _rng.get_rng().uniform(from_, to, self.shape)
+        _ip.setitem(self, Ellipsis, sample)
+        return self
+
     # comparisons carry no gradient and give bool tensors, as in PyTorch
     def _compare(self, other: Any, op: Callable) -> Tensor:
         other_data = other._data if isinstance(other, Tensor) else other
@@ -420,6 +688,30 @@ class Tensor:
         return self._compare(other, np.greater)
 
     def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def eq(self, other: Any) -> Tensor:
+        """Element-wise ``==`` as a bool tensor."""
+        return self._compare(other, np.equal)
+
+    def ne(self, other: Any) -> Tensor:
+        """Element-wise ``!=`` as a bool tensor."""
+        return self._compare(other, np.not_equal)
+
+    def lt(self, other: Any) -> Tensor:
+        """Element-wise ``<`` as a bool tensor."""
+        return self._compare(other, np.less)
+
+    def le(self, other: Any) -> Tensor:
+        """Element-wise ``<=`` as a bool tensor."""
+        return self._compare(other, np.less_equal)
+
+    def gt(self, other: Any) -> Tensor:
+        """Element-wise ``>`` as a bool tensor."""
+        return self._compare(other, np.greater)
+
+    def ge(self, other: Any) -> Tensor:
+        """Element-wise ``>=`` as a bool tensor."""
         return self._compare(other, np.greater_equal)
 
     def add(self, other: Any) -> Tensor:
@@ -479,9 +771,16 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        if self._data.dtype.kind in "biu" and self._data.dtype != np.int64:  # bool/int sums are int64
+            return self.to(np.int64).sum(dim, keepdim)
         return _red.Sum.apply(self, _red.normalize_dims(self.ndim, dim, "sum"), keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        if self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+                f"dtype. Got: {_dt.scalar_name(self._data.dtype)}"
+            )
         return _red.Mean.apply(self, _red.normalize_dims(self.ndim, dim, "mean"), keepdim)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
@@ -544,7 +843,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
         if self.ndim < 2:
-            return self
+            return self.permute(*range(self.ndim))  # a new view, as PyTorch
         return self.transpose(0, 1) if self.ndim == 2 else self.permute(*reversed(range(self.ndim)))
 
     def expand(self, *shape: Any) -> Tensor:
@@ -563,20 +862,37 @@ class Tensor:
         return _sh.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError(
-                "__setitem__: in-place assignment into a tensor that requires grad is not supported; "
-                "write into .data, or build the result with cat/where"
-            )
-        self._data[index] = value._data if isinstance(value, Tensor) else value
+        """``x[index] = value``: in place, recorded by autograd as PyTorch's ``index_put``/``copy_``."""
+        _ip.setitem(self, index, value)
 
 # ---------------------------------------------------------------------- factories
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A new tensor that owns a copy of ``data`` (as ``torch.tensor``)."""
-    arr = np.array(_to_array(data, dtype), copy=True)
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data``, as ``torch.tensor``: Python ints become int64, bools
+    bool, floats the default dtype (float32); NumPy arrays and Tensors keep their dtype."""
+    arr = _infer_array(data, dtype)
+    arr = np.array(arr, copy=True)
     return Tensor(arr, requires_grad=requires_grad, dtype=arr.dtype)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing ``ndarray``'s memory and dtype (changes to one show in the other)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(ndarray).__name__})")
+    if ndarray.dtype.kind not in "biufc":
+        raise TypeError(f"from_numpy: can't convert np.ndarray of type {ndarray.dtype}")
+    return Tensor._make(ndarray, None, False)
+
+
+def is_tensor(obj: Any) -> bool:
+    """True if ``obj`` is a Tensor (a Parameter included)."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:  # noqa: A002 - PyTorch's name
+    """True if ``input`` has a floating-point dtype."""
+    return input.is_floating_point()
 
 
 def _size(shape: Sequence[Any]) -> tuple[int, ...]:
@@ -589,7 +905,7 @@ def _size(shape: Sequence[Any]) -> tuple[int, ...]:
 
 
 def _dtype(dtype: Any) -> np.dtype:
-    return _default_dtype if dtype is None else np.dtype(dtype)
+    return _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -637,7 +953,7 @@ def arange(
         raise ValueError("arange: step must be nonzero")
     if dtype is None:
         all_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if all_int else _default_dtype
+        dtype = np.int64 if all_int else _dt.get_default_dtype()
     d = np.dtype(dtype)
     return Tensor(np.arange(start, end, step, dtype=d), requires_grad=requires_grad, dtype=d)
 
@@ -665,6 +981,7 @@ def maximum(a: Any, b: Any) -> Tensor:
 from . import autograd  # noqa: E402 - autograd builds Tensors, so it comes after the class, as ops do
 from . import rng as _rng  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
+from .ops import inplace as _ip  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
 from .ops import reduce as _red  # noqa: E402
 from .ops import shape as _sh  # noqa: E402

@@ -24,8 +24,10 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty(0, dtype=np.float32)
-        arr = data._data if isinstance(data, Tensor) else data
-        super().__init__(arr, requires_grad=requires_grad)
+        if isinstance(data, Tensor):  # keeps its dtype: an integer tensor cannot require grad, as PyTorch
+            super().__init__(data._data, requires_grad=requires_grad, dtype=data._data.dtype)
+        else:
+            super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

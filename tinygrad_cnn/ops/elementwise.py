@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -28,26 +29,50 @@ def check_broadcast(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[in
 
 
 def as_tensor(x: Any, like: Tensor) -> Tensor:
-    """A Python/NumPy number or array as a constant Tensor in ``like``'s dtype (NEP 50 style)."""
+    """A Python/NumPy number or array as a constant Tensor in the dtype ``x`` and ``like`` promote to."""
     if isinstance(x, Tensor):
         return x
-    kind = like._data.dtype.kind
-    if type(x) in (float, int) and kind in "fc":  # the common case: a Python number takes the tensor's dtype
+    if type(x) in (float, int) and like._data.dtype.kind in "fc":  # the common case: the tensor's dtype
         return Tensor._make(np.array(x, dtype=like._data.dtype), None, False)
-    arr = np.asarray(x)
-    if arr.dtype.kind in "biu" or (arr.ndim == 0 and not isinstance(x, (np.ndarray, np.generic))):
-        arr = arr.astype(like.dtype if like.dtype.kind in "fc" else np.result_type(arr, like.dtype))
-    return Tensor._make(arr, None, False)
+    return Tensor._make(np.asarray(x).astype(_dt.result_type(like, x), copy=False), None, False)
+
+
+def _cast(t: Tensor, dtype: np.dtype) -> Tensor:
+    """``t`` in ``dtype``: a recorded cast when it requires grad, else a renamed constant (no graph node)."""
+    if t._data.dtype == dtype:
+        return t
+    if t._requires_grad:
+        return t.to(dtype)
+    out = Tensor._make(t._data.astype(dtype), None, False)
+    if t._name is not None:
+        out._name = t._name
+    return out
 
 
 def binary(fn: type[Function], a: Any, b: Any) -> Tensor:
-    """Apply a broadcasting binary op after turning numbers into tensors and checking shapes."""
+    """Apply a broadcasting binary op after promoting the operands as PyTorch does and checking shapes.
+
+    Python numbers take the tensor's dtype within its category (``float32 + 2.0`` stays float32) and
+    the default dtype across (``int64 + 2.5`` is float32); true division of integers is a float.
+    """
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             raise TypeError(f"{fn.op_name()}: expected at least one Tensor")
         a = as_tensor(a, b)
+        if a._data.dtype != b._data.dtype:
+            b = _cast(b, a._data.dtype)
     elif not isinstance(b, Tensor):
         b = as_tensor(b, a)
+        if b._data.dtype != a._data.dtype:
+            a = _cast(a, b._data.dtype)
+    elif a._data.dtype != b._data.dtype:
+        d = _dt.result_type(a, b)
+        if np.result_type(a._data, b._data) != d:  # NumPy would promote otherwise (an int64 array + float32)
+            a, b = _cast(a, d), _cast(b, d)
+        # else NumPy's promotion in forward gives d, and the engine casts each gradient to its input's dtype
+    if fn is Div and a._data.dtype.kind in "biu":
+        d = _dt.get_default_dtype()
+        a, b = _cast(a, d), _cast(b, d)
     if a._data.shape != b._data.shape and a._data.ndim and b._data.ndim:  # a 0-d operand always broadcasts
         check_broadcast(fn.op_name(), a._data.shape, b._data.shape)
     return fn.apply(a, b)
@@ -169,6 +194,8 @@ class Pow(Function):
 
 def power(a: Any, b: Any) -> Tensor:
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
+        if a._data.dtype.kind in "biu" and not isinstance(b, (int, np.integer)):  # int ** 0.5 is a float
+            a = _cast(a, _dt.result_type(a, b))
         return PowScalar.apply(a, float(b) if not isinstance(b, (int, np.integer)) else int(b))
     return binary(Pow, a, b)
 

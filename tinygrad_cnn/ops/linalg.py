@@ -13,6 +13,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from . import elementwise  # module import: either may be imported first
+from .views import reshape_to
 
 
 class MatMul(Function):
@@ -38,12 +39,12 @@ class MatMul(Function):
             g_shape.insert(len(g_shape) - (0 if b.ndim == 1 else 1), 1)
         if b.ndim == 1:
             g_shape.append(1)
-        g2 = g.reshape(tuple(g_shape))
+        g2 = reshape_to(g, tuple(g_shape))
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = (g2 @ b2.transpose(-1, -2)).sum_to_size(a2.shape).reshape(a.shape)
+            ga = reshape_to((g2 @ b2.transpose(-1, -2)).sum_to_size(a2.shape), a.shape)
         if ctx.needs_input_grad[1]:
-            gb = (a2.transpose(-1, -2) @ g2).sum_to_size(b2.shape).reshape(b.shape)
+            gb = reshape_to((a2.transpose(-1, -2) @ g2).sum_to_size(b2.shape), b.shape)
         return ga, gb
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
+from .views import expand_to, reshape_to
 
 
 def normalize_dims(ndim: int, dim: Any, op: str) -> tuple[int, ...] | None:
@@ -80,7 +81,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g.reshape(_kept_shape(ctx._shape, ctx.dim)).expand(ctx._shape), None, None
+        return expand_to(reshape_to(g, _kept_shape(ctx._shape, ctx.dim)), ctx._shape), None, None
 
 
 class Mean(Function):
@@ -97,7 +98,7 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, g):
-        spread = g.reshape(_kept_shape(ctx._shape, ctx.dim)).expand(ctx._shape)
+        spread = expand_to(reshape_to(g, _kept_shape(ctx._shape, ctx.dim)), ctx._shape)
         return spread / float(ctx._count), None, None
 
 
@@ -142,7 +143,7 @@ class MaxDim(Function):
         (onehot,) = ctx.saved_tensors
         kept = list(ctx._shape)
         kept[ctx.dim] = 1
-        return g.reshape(tuple(kept)) * onehot, None, None
+        return reshape_to(g, tuple(kept)) * onehot, None, None
 
 
 class Softmax(Function):

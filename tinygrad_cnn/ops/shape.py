@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..autograd import Function, _broadcastable_to
 from ..tensor import Tensor
 from .reduce import normalize_dims
+from .views import mark_view
 
 
 def _shape_arg(shape: Sequence[Any]) -> tuple[Any, ...]:
@@ -76,9 +78,7 @@ class Squeeze(Reshape):
 
 def reshape(a: Tensor, shape: Sequence[Any], fn: type[Function] = Reshape) -> Tensor:
     new = resolve_shape(fn.op_name(), a.shape, _shape_arg(shape))
-    if new == a.shape:
-        return a
-    return fn.apply(a, new)
+    return mark_view(fn.apply(a, new), a, (fn, (new,)))  # a new tensor even when the shape is the same
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -96,7 +96,8 @@ def unsqueeze(a: Tensor, dim: int) -> Tensor:
     if not -rank <= dim < rank:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor with {a.ndim} dimension(s)")
     dim %= rank
-    return Unsqueeze.apply(a, a.shape[:dim] + (1,) + a.shape[dim:])
+    new = a.shape[:dim] + (1,) + a.shape[dim:]
+    return mark_view(Unsqueeze.apply(a, new), a, (Unsqueeze, (new,)))
 
 
 def squeeze(a: Tensor, dim: int | None = None) -> Tensor:
@@ -105,9 +106,10 @@ def squeeze(a: Tensor, dim: int | None = None) -> Tensor:
     else:
         d = normalize_dims(a.ndim, dim, "squeeze")
         if d is None or a.shape[d[0]] != 1:
-            return a
-        new = a.shape[: d[0]] + a.shape[d[0] + 1 :]
-    return a if new == a.shape else Squeeze.apply(a, new)
+            new = a.shape
+        else:
+            new = a.shape[: d[0]] + a.shape[d[0] + 1 :]
+    return mark_view(Squeeze.apply(a, new), a, (Squeeze, (new,)))
 
 
 class Permute(Function):
@@ -143,15 +145,15 @@ def permute(a: Tensor, dims: Sequence[Any]) -> Tensor:
     norm = tuple(normalize_dims(a.ndim, d, "permute")[0] for d in dims) if a.ndim else ()
     if sorted(norm) != list(range(a.ndim)):
         raise ValueError(f"permute: dims {tuple(dims)} must be a permutation of 0..{a.ndim - 1} for shape {a.shape}")
-    return Permute.apply(a, norm)
+    return mark_view(Permute.apply(a, norm), a, (Permute, (norm,)))
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     d0 = normalize_dims(a.ndim, dim0, "transpose")
     d1 = normalize_dims(a.ndim, dim1, "transpose")
-    if d0 is None or d1 is None or d0 == d1:
-        return a
-    return Transpose.apply(a, d0[0], d1[0])
+    if d0 is None or d1 is None:  # a 0-d tensor: transpose(0, 0) is itself, as a new view
+        return mark_view(Reshape.apply(a, a.shape), a, (Reshape, (a.shape,)))
+    return mark_view(Transpose.apply(a, d0[0], d1[0]), a, (Transpose, (d0[0], d1[0])))
 
 
 class Expand(Function):
@@ -163,6 +165,8 @@ class Expand(Function):
     def forward(ctx, a, shape):
         ctx.shape = shape
         ctx._in_shape = a.shape
+        if shape == a.shape:
+            return a._data.view()  # writable, as the tensor it aliases
         return np.broadcast_to(a._data, shape)
 
     @staticmethod
@@ -200,7 +204,7 @@ def expand(a: Tensor, shape: Sequence[Any]) -> Tensor:
             raise ValueError
     except ValueError:
         raise ValueError(f"expand: shape {a.shape} cannot be expanded to {tuple(shape)}") from None
-    return a if target == a.shape else Expand.apply(a, target)
+    return mark_view(Expand.apply(a, target), a, (Expand, (target,)))
 
 
 def sum_to_size(a: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -238,7 +242,9 @@ class GetItem(Function):
         ctx.index = index
         ctx._in_shape = a.shape
         out = a._data[index]
-        return np.asarray(out)
+        if not isinstance(out, np.ndarray):  # every dimension indexed by an int: a 0-d view, not a copy
+            out = a._data[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -272,7 +278,7 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     except IndexError as exc:
         raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {a.shape}: {exc}") from None
     del probe
-    return GetItem.apply(a, index)
+    return mark_view(GetItem.apply(a, index), a, (GetItem, (index,)))
 
 
 class Pad(Function):
@@ -354,7 +360,7 @@ def _check_join(op: str, tensors: list[Any], dim: int, new_axis: bool) -> tuple[
         if not same:
             rule = "all tensors must have the same shape" if new_axis else f"shapes must match except in dimension {d0}"
             raise ValueError(f"{op}: {rule}, got {shapes}")
-    dtype = np.result_type(*[t.dtype for t in tensors])
+    dtype = _dt.result_type(*tensors)
     return [t.to(dtype) for t in tensors], d0
 
 
