@@ -34,7 +34,8 @@ def to_mathml(tex: str, display: bool) -> str:
         html = convert(tex.strip(), display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises its own exception types
         raise MathError(f"cannot typeset {tex.strip()!r}: {exc}") from exc
-    return html
+    # ⋆ (cross-correlation) is set small in most maths fonts and reads as a dot: enlarge it
+    return html.replace("<mo>&#x022C6;</mo>", '<mo mathsize="1.3em">&#x022C6;</mo>')
 
 
 class _MathPreprocessor(Preprocessor):
