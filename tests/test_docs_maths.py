@@ -69,7 +69,6 @@ def _chromium() -> str | None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("mkdocs")
-    pytest.importorskip("mkdocstrings")
     pytest.importorskip("latex2mathml")
     out = tmp_path_factory.mktemp("site")
     env = dict(os.environ, PYTHONPATH=str(ROOT))

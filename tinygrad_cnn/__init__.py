@@ -88,3 +88,7 @@ __all__ = [
     "check_model",
     "epsilon_sweep",
 ]
+
+from ._docs import apply as _apply_docs  # noqa: E402  (one-line docstrings of small methods, see _docs.py)
+
+_apply_docs()
