@@ -98,7 +98,8 @@ class Derivation:
 
     def _repr_latex_(self) -> str:
         """Jupyter: the formulas typeset, one aligned line per gradient."""
-        return "$$\\begin{aligned}" + r" \\ ".join(self._latex_lines()) + r"\end{aligned}$$"
+        # an array, not aligned: MathJax, KaTeX and latex2mathml (the docs' renderer) all set it
+        return "$$\\begin{array}{rl}" + r" \\ ".join(self._latex_lines()) + r"\end{array}$$"
 
     def _repr_markdown_(self) -> str:
         """Jupyter: the typeset formulas, then the legend of symbols as a list."""

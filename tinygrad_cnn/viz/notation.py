@@ -282,6 +282,8 @@ def latex(text: str) -> str:
         elif m.group("word") is not None:
             out.append(_latex_word(m.group("word"), m.group("sub")))
         elif m.group("op") is not None:
+            if m.group("op") == "ᵀ" and out and out[-1].startswith(r"\frac"):
+                out[-1] = rf"\left({out[-1]}\right)"  # (∂L/∂Z)ᵀ, not a superscript on the denominator
             out.append(" " + _LATEX_OPS[m.group("op")] + " ")
         else:
             ch = m.group("other")
