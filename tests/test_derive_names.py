@@ -109,7 +109,7 @@ def test_tutorial_picture_is_what_its_code_draws(tmp_path: Path) -> None:
 
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
-        from make_doc_images import run_page
+        from make_doc_images import COMMANDS, run_page
     finally:
         sys.path.pop(0)
     ns = run_page(ROOT / "docs" / "tutorial.md", tmp_path)
@@ -117,6 +117,14 @@ def test_tutorial_picture_is_what_its_code_draws(tmp_path: Path) -> None:
     shown = set(re.findall(r"<text[^>]*>([^<]*)</text>", (ROOT / "docs/images/tutorial_graph.svg").read_text()))
     assert {html.unescape(t) for t in drawn} == {html.unescape(t) for t in shown}
     assert {"conv2d → Z1", "X", "f", "W", "b", "sigmoid → O", "E"} <= {html.unescape(t) for t in shown}
+    from tinygrad_cnn.cli import main
+
+    for name, argv in COMMANDS.items():  # the README's and derivation page's pictures, drawn by the CLI today
+        assert main([*argv, "-o", str(tmp_path / name)]) == 0
+        drawn = {html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", (tmp_path / name).read_text())}
+        shown = {html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>",
+                                                     (ROOT / "docs/images" / name).read_text())}
+        assert drawn == shown, f"docs/images/{name} is stale: python3 scripts/make_doc_images.py"
     printed = str(ns["d"]).split("\n\n")[0]
     page = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
     assert "```text\n" + printed + "\n" in page
