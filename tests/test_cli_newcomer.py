@@ -189,3 +189,45 @@ def test_a_closed_pipe_is_no_traceback() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def _fake_numpy_that_is_interrupted(folder: Path) -> dict:
+    """A ``numpy`` first on the path that receives a Ctrl-C while it imports: an interrupt during the
+    package's import, at a known moment."""
+    fake = folder / "numpy"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(30)\n")
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(folder), str(ROOT)]))
+
+
+def test_ctrl_c_while_the_package_imports_is_a_message(tmp_path) -> None:
+    env = _fake_numpy_that_is_interrupted(tmp_path)
+    run = subprocess.run([sys.executable, "-m", "tinygrad_cnn", "derive"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert run.returncode == 130, run.stderr
+    assert run.stderr == "tinygrad-cnn: interrupted\n"
+
+
+def test_a_program_importing_the_library_keeps_its_ctrl_c(tmp_path) -> None:
+    code = "import signal, tinygrad_cnn; assert signal.getsignal(signal.SIGINT) is signal.default_int_handler"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    assert subprocess.run([sys.executable, "-c", code], env=env, timeout=60).returncode == 0
+    run = subprocess.run([sys.executable, "-c", "import tinygrad_cnn"], capture_output=True, text=True,
+                         env=_fake_numpy_that_is_interrupted(tmp_path), timeout=60)
+    assert "KeyboardInterrupt" in run.stderr  # a library import is not the command line: Python's own behaviour
+
+
+def test_main_gives_ctrl_c_back_to_python(monkeypatch) -> None:
+    import signal
+
+    from tinygrad_cnn import _cli_start
+
+    monkeypatch.setattr(sys, "argv", ["-m"])
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        _cli_start.install()
+        assert signal.getsignal(signal.SIGINT) is _cli_start._interrupted
+        cli.main(["gradcheck", "--list", "--op", "add"])
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)

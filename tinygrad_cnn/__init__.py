@@ -3,6 +3,8 @@
 ``import tinygrad_cnn as tc``; see ``README.md`` and ``docs/`` for a tour.
 """
 
+from tinygrad_cnn import _cli_start  # noqa: F401  (first: Ctrl-C while `tinygrad-cnn` starts; see the module)
+
 from . import autograd, checks, data, functional, nn, optim, viz
 from .autograd import (
     Function,

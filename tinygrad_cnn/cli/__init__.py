@@ -51,6 +51,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (a Ctrl-C or a closed pipe is no traceback)."""
+    from .._cli_start import uninstall
+
+    uninstall()  # from here on a Ctrl-C is a KeyboardInterrupt, handled below and by the commands
     try:
         args = build_parser(argv).parse_args(argv)  # imports the sub-command: Ctrl-C can land here too
         return int(args._module.run(args) or 0)
