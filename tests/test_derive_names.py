@@ -128,3 +128,18 @@ def test_tutorial_picture_is_what_its_code_draws(tmp_path: Path) -> None:
     printed = str(ns["d"]).split("\n\n")[0]
     page = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
     assert "```text\n" + printed + "\n" in page
+
+
+def test_a_constant_inside_the_model_is_neither_the_target_nor_a_mask() -> None:
+    w = tc.tensor([[0.5, -1.0, 2.0]], requires_grad=True)
+    x = tc.tensor([[1.0, 2.0, 3.0]])
+    keep = tc.tensor([[1.0, 0.0, 1.0]])  # a 0/1 constant in the middle (a hand-made dropout)
+    target = tc.tensor([[1.0]])
+    h = (x * w) * keep
+    h.name = "h"
+    loss = F.mse_loss(h.sum(1, keepdim=True), target)
+    text = str(tc.viz.derivation(loss, {"w": w}))
+    lines = text.splitlines()
+    assert lines[:2] == ["∂L/∂h = 2 (Σ h − y)", "∂L/∂w = ∂L/∂h ⊙ c₁ ⊙ X"], text
+    assert "M₁" not in text and "mask" not in text
+    assert "X the input, c₁ a constant, y the target" in text

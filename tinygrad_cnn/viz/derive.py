@@ -312,28 +312,46 @@ def _forward_names(nodes: list[Node], names: dict[Any, str]) -> dict[Node, str]:
 
 
 def _data_names(nodes: list[Node], leaves: list[Tensor], named: Mapping[int, str]) -> dict[int, str]:
-    """Neutral names for the unnamed data of the forward pass: ``X`` for the input, ``y`` for the rest.
+    """Neutral names for the unnamed data of the forward pass: ``X`` the input, ``y`` the target, ``c`` others.
 
     A tensor the user passed in (an input batch, a target) is a value of the problem, not a constant of
     the formula: it is never folded into a number, and never called a mask because it holds 0s and 1s.
-    The leaf the first op reads is the input ``X``; the other constant tensors (usually one, the loss's
-    target) are ``y`` (``y₁``, ``y₂`` when several). 0-d leaves are the numbers in the code (``/ 2``) and fold.
+    The leaf the first op reads is the input ``X``; the leaf read last, when that is after the last op
+    that reads a parameter (by the loss), is the target ``y``; any other (a mask inside the model) is
+    ``c₁``, ``c₂``. ``names=`` overrides all of them. 0-d leaves are the numbers in the code (``/ 2``)
+    and fold into coefficients.
     """
     data = [t for t in leaves if id(t) not in named and not t.requires_grad and t.ndim >= 1]
     out: dict[int, str] = {}
+    if not data or not nodes:
+        return out
     taken = set(named.values())
-    first_inputs = {id(x) for x in nodes[0].inputs if isinstance(x, Tensor)} if nodes else set()
-    if data and id(data[0]) in first_inputs and "X" not in taken:
+    first_read: dict[int, int] = {}
+    last_param = -1
+    for node in nodes:  # creation order
+        for x in node.inputs:
+            if isinstance(x, Tensor):
+                first_read.setdefault(id(x), node._seq)
+                if x.requires_grad:
+                    last_param = node._seq
+    if id(data[0]) in {id(x) for x in nodes[0].inputs if isinstance(x, Tensor)} and "X" not in taken:
         out[id(data.pop(0))] = "X"
-    base = "y" if "y" not in taken else "y'"
+    last = max(data, key=lambda t: first_read[id(t)], default=None)
+    if last is not None and first_read[id(last)] > last_param:  # read by the loss, after the model
+        out[id(last)] = "y" if "y" not in taken else "y'"
+        data = [t for t in data if t is not last]
     for i, t in enumerate(data):
-        out[id(t)] = base if len(data) == 1 else base + nt.subscript(i + 1)
+        out[id(t)] = "c" + nt.subscript(i + 1)
     return out
 
 
 def _data_note(names: list[str]) -> str:
-    roles = {"X": "the input"}
-    described = ", ".join(f"{n} {roles.get(n, 'the target' if n.startswith('y') else 'a value')}" for n in names)
+    def role(n: str) -> str:
+        if n == "X":
+            return "the input"
+        return "the target" if n.startswith("y") else "a constant"
+
+    described = ", ".join(f"{n} {role(n)}" for n in names)
     return f"{described}: tensors of the forward pass without a name (give one with names= or .name)"
 
 
