@@ -181,8 +181,9 @@ def test_ctrl_c_while_importing_a_sub_command(monkeypatch, capsys) -> None:
     assert "interrupted" in capsys.readouterr().err
 
 
-def test_a_closed_pipe_is_no_traceback() -> None:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_a_closed_pipe_is_no_traceback(unbuffered) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED=unbuffered)  # "": output waits in a buffer
     proc = subprocess.Popen([sys.executable, "-m", "tinygrad_cnn", "derive", "--model", "seed"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     proc.stdout.close()  # the reader is gone before anything is written, as with `| head -1`

@@ -56,7 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     uninstall()  # from here on a Ctrl-C is a KeyboardInterrupt, handled below and by the commands
     try:
         args = build_parser(argv).parse_args(argv)  # imports the sub-command: Ctrl-C can land here too
-        return int(args._module.run(args) or 0)
+        code = int(args._module.run(args) or 0)
+        sys.stdout.flush()  # a reader that went away fails here, not in Python's final flush
+        return code
     except KeyboardInterrupt:
         print("tinygrad-cnn: interrupted", file=sys.stderr)
         return 130
