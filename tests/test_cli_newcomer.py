@@ -141,6 +141,8 @@ def test_eval_reloads_a_checkpoint(tmp_path, monkeypatch, capsys) -> None:
     assert result["test_accuracy"] == pytest.approx(trained)
     assert run(eval_cli, "--checkpoint", "runs/seed/checkpoint.npz") == 0
     assert "test accuracy" in capsys.readouterr().out
+    assert run(eval_cli, "--checkpoint", "runs/seed") == 0  # a run's folder will do
+    assert "runs/seed/checkpoint.npz (epoch 1)" in capsys.readouterr().out
 
 
 def test_eval_errors(tmp_path, monkeypatch, capsys) -> None:

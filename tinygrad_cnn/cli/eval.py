@@ -21,7 +21,8 @@ from ..models import MODELS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", help="checkpoint.npz to evaluate (default: the newest runs/MODEL*/ one)")
+    parser.add_argument("--checkpoint",
+                        help="checkpoint.npz (or a run's folder) to evaluate (default: the newest runs/MODEL*/ one)")
     parser.add_argument("--model", choices=sorted(MODELS), default="lenet",
                         help="whose newest run to evaluate when --checkpoint is not given (default: lenet)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -56,6 +57,8 @@ def evaluate_checkpoint(path: str | Path) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.checkpoint) if args.checkpoint else newest_checkpoint(args.model)
+    if path is not None and path.is_dir():  # a run's folder: its checkpoint
+        path = path / "checkpoint.npz"
     if path is None:
         print(f"tinygrad-cnn eval: no runs/{args.model}*/checkpoint.npz here; train one first "
               f"(tinygrad-cnn train --model {args.model}) or pass --checkpoint FILE", file=sys.stderr)
