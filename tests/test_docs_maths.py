@@ -22,7 +22,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 MATHS_PAGES = sorted(
-    [*(ROOT / "docs" / "maths").glob("*.md"), ROOT / "docs" / "derivation.md", ROOT / "docs" / "tutorial.md"]
+    [*(ROOT / "docs" / "maths").glob("*.md"),
+     *(ROOT / "docs" / name for name in ("derivation.md", "tutorial.md", "gradcheck-experiments.md", "index.md"))]
 )
 FORMULA = re.compile(r"\$\$.+?\$\$|(?<![\\$\w])\$[^\s$][^$\n]*?\$", re.S)
 CODE = re.compile(r"```.*?```|`[^`\n]+`", re.S)
@@ -116,7 +117,8 @@ def test_formulas_are_typeset_in_chromium(page: Path, site: Path, tmp_path: Path
     browser = _chromium()
     if browser is None:
         pytest.skip("Chromium is not installed (CI installs it: apt-get install chromium)")
-    html_path = site / page.relative_to(ROOT / "docs").with_suffix("") / "index.html"
+    rel = page.relative_to(ROOT / "docs").with_suffix("")
+    html_path = site / ("" if rel.name == "index" else rel) / "index.html"
     html = html_path.read_text(encoding="utf-8")
     assert "<math" in html, f"{html_path}: no MathML in the built page"
     result = probe(browser, html.replace("<head>", f'<head><base href="{html_path.parent.as_uri()}/">'), tmp_path)
