@@ -3,7 +3,8 @@
 ``import tinygrad_cnn as tc``; see ``README.md`` and ``docs/`` for a tour.
 """
 
-from . import tensor as _tensor  # noqa: F401, I001 - first: autograd and ops build on Tensor
+from tinygrad_cnn import _cli_start  # noqa: F401, I001  (first: Ctrl-C while `tinygrad-cnn` starts; see the module)
+from . import tensor as _tensor  # noqa: F401, I001 - then Tensor: autograd and ops build on it
 from . import autograd, data, functional, nn, optim
 from .autograd import (
     Function,
@@ -193,3 +194,6 @@ from .legacy import (  # noqa: E402
     LongTensor,
     ShortTensor,
 )
+from ._docs import apply as _apply_docs  # noqa: E402  (one-line docstrings of small methods, see _docs.py)
+
+_apply_docs()

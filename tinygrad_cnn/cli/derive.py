@@ -1,8 +1,13 @@
-"""Print how autodiff derived each parameter's gradient, in the source documents' notation.
+"""Print how autodiff derived each parameter's gradient, as formulas.
 
-The formulas come from the backward graph autodiff builds with create_graph=True (see docs/derivation.md):
-⋆ cross-correlation, ∗full full convolution, ⊙ element-wise product, · matrix product, ᵀ transpose, σ sigmoid.
-For the seed model the names are the first document's (X, f, Z1, A1, W, b, Z2, O, E).
+The formulas are read off the gradient graph autodiff builds with create_graph=True, and written
+in the notation of the CNN derivations the project follows (see docs/derivation.md):
+  X ⋆ K    cross-correlation (valid)        G ∗full K  full convolution
+  A ⊙ B    element-wise product             A · B      matrix product
+  Aᵀ       transpose                        σ          sigmoid
+For the seed model (the small CNN of the article "CNN from scratch using NumPy") the names are the
+article's: X the image, f the filters, Z1 = X ⋆ f, A1 = σ(Z1), W and b the dense layer, Z2, O = σ(Z2),
+y' the label and E = Σ (y' − O)²/2 the error. Models: lenet (default) and seed.
 """
 
 from __future__ import annotations
@@ -14,10 +19,10 @@ from ..models import MODELS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", choices=sorted(MODELS), default="seed", help="which model (default: seed)")
+    parser.add_argument("--model", choices=sorted(MODELS), default="lenet", help="which model (default: lenet)")
     parser.add_argument(
         "--loss", choices=("document", "mse"), default="document",
-        help="seed model only: the document's E = Σ(y' − O)²/2 (default) or mse_loss, mean (O − y')²",
+        help="seed model only: the article's error E = Σ (y' − O)²/2 (default), or mse, PyTorch's mean (O − y')²",
     )
     parser.add_argument("--batch", type=int, default=1, help="images in the batch (default 1)")
     parser.add_argument("--no-notes", action="store_true", help="omit the legend of symbols")

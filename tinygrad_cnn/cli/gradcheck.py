@@ -1,9 +1,10 @@
 """Check every built-in op's first and second derivatives against finite differences.
 
-Each row runs ``gradcheck_report`` (first order, central differences in float64) and
-``gradgradcheck_report`` (second order) on small random inputs, and prints the max absolute and
-relative errors. Entries on a kink (relu at 0, ties in max pooling) are reported, not failed.
-The exit code is 1 if any check fails, 2 for an unknown ``--op``.
+Each row compares the gradients autodiff computes with central differences in float64, first
+order and second order (the gradient of the gradient), on small random inputs, and prints the
+largest absolute and relative errors. Entries on a kink (relu at 0, ties in max pooling) are
+reported, not failed. Exit code: 0 all passed, 1 a check failed, 2 a usage error (an unknown
+--op, a negative --seed), as for any command-line error.
 """
 
 from __future__ import annotations
@@ -133,17 +134,22 @@ def check_case(case: Case, seed: int = 0) -> dict[str, Any]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--op", help="check only this op (e.g. conv2d, max_pool2d); default: every op")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the random inputs")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the random inputs (>= 0)")
     parser.add_argument("--list", action="store_true", help="list the ops and configurations, check nothing")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.seed < 0:
+        print(f"tinygrad-cnn gradcheck: error: --seed must be a non-negative integer, got {args.seed}",
+              file=sys.stderr)
+        return 2
     cases = _cases()
     ops = sorted({c.op for c in cases})
     if args.op is not None:
         cases = [c for c in cases if c.op == args.op]
         if not cases:
-            print(f"gradcheck: unknown op {args.op!r}; known ops: {', '.join(ops)}", file=sys.stderr)
+            print(f"tinygrad-cnn gradcheck: error: unknown op {args.op!r}; known ops: {', '.join(ops)}",
+                  file=sys.stderr)
             return 2
     if args.list:
         for c in cases:

@@ -1,8 +1,10 @@
 """Draw a model's graph with Graphviz: the forward pass to the loss, or with --backward the gradient graph.
 
-The backward graph is the one autodiff builds with create_graph=True: its orange nodes produce gradients
-(conv2d_weight is ∂L/∂K = X ⋆ ∂L/∂Y, conv_transpose2d is ∂L/∂X = Σ ∂L/∂Y ∗full K). The output format
-comes from the file's suffix: .svg, .png, .pdf (these need Graphviz's `dot`), or .dot/.gv for the source.
+The gradient graph is the one autodiff builds with create_graph=True: its orange nodes produce
+gradients (conv2d_weight is the kernel gradient, a cross-correlation of the layer's input with the
+upstream gradient; conv_transpose2d is the input gradient, a full convolution of the upstream gradient
+with the kernel). The format comes from the file name: .svg, .png or .pdf (these need Graphviz's dot
+program), or .dot/.gv for the Graphviz source. Models: lenet (default) and seed (see tinygrad-cnn train -h).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ _SOURCE = ("dot", "gv")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", choices=sorted(MODELS), default="seed", help="which model (default: seed)")
+    parser.add_argument("--model", choices=sorted(MODELS), default="lenet", help="which model (default: lenet)")
     parser.add_argument("-o", "--output", required=True, help="file to write: .svg, .png, .pdf, or .dot/.gv")
     parser.add_argument("--backward", action="store_true", help="draw the gradient graph instead of the forward")
     parser.add_argument("--show-attrs", action="store_true", help="show op attributes (stride, padding, ...)")
@@ -55,12 +57,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         params = {setup.names.get(k, k): v for k, v in setup.params.items()}
         dot = make_dot(setup.loss, params=params, loss_name=setup.loss_name, **options)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt in _SOURCE:
-        path.write_text(dot.source, encoding="utf-8")
-    else:
-        dot.format = fmt
-        dot.render(outfile=str(path), cleanup=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt in _SOURCE:
+            path.write_text(dot.source, encoding="utf-8")
+        else:
+            dot.format = fmt
+            dot.render(outfile=str(path), cleanup=True)
+    except OSError as exc:  # a folder that is a file, no permission, a full disk
+        print(f"tinygrad-cnn graph: cannot write {args.output!r}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"wrote {path} ({'gradient' if args.backward else 'forward'} graph of {args.model}, "
           f"{dot.source.count('->')} edges)")
     return 0

@@ -1,15 +1,23 @@
-"""Train a model on the MNIST sample embedded in the package (no download needed).
+"""Train a model on the MNIST sample that ships inside the package (no download needed).
 
-`--model lenet` (default) learns all ten digits on a fixed 4,000/1,000 train/test split of the 5,000-image
-sample; `--model seed` reproduces the first source document's experiment: digits 0 vs 1, a 3×5×5 convolution,
-sigmoids, the squared error and plain gradient descent. Every epoch prints the loss and accuracies and saves
-OUT/checkpoint.npz atomically (Ctrl-C keeps the last complete one); the end writes OUT/metrics.json.
+Models:
+  lenet  (default) a small LeNet for all ten digits, trained on a fixed 4,000 / 1,000
+         train / test split of the 5,000-image sample, with cross-entropy and Adam.
+  seed   the small CNN of the article this project started from ("CNN from scratch using
+         NumPy"): digits 0 vs 1, 3 filters of 5x5, sigmoids, one dense unit, the squared
+         error and plain gradient descent.
+
+Every epoch prints the loss and accuracies and saves OUT/checkpoint.npz (a Ctrl-C keeps the
+last complete one); the end writes OUT/metrics.json. OUT is runs/MODEL by default (runs/MODEL-2,
+-3, ... when that folder already holds a run); an --out folder that holds a run is refused unless
+--force is given. Evaluate a checkpoint later with: tinygrad-cnn eval --checkpoint OUT/checkpoint.npz
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import tempfile
@@ -32,28 +40,72 @@ from ..tensor import Tensor
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model", choices=sorted(MODELS), default="lenet",
-        help="lenet: ten digits, cross-entropy, Adam (default); seed: the first document's 0-vs-1 CNN, MSE, SGD",
+        help="lenet: ten digits, cross-entropy, Adam (default); seed: the article's 0-vs-1 CNN, squared error, SGD",
     )
     parser.add_argument("--epochs", type=int, default=None, help="passes over the training set (default: per model)")
     parser.add_argument("--batch-size", type=int, default=None, help="images per gradient step (default: per model)")
     parser.add_argument("--lr", type=float, default=None, help="learning rate (default: per model)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed for initialisation and shuffling")
-    parser.add_argument("--out", default="runs", help="folder for checkpoint.npz and metrics.json (default: runs/)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed for initialisation and shuffling (>= 0)")
+    parser.add_argument(
+        "--out", default=None,
+        help="folder for checkpoint.npz and metrics.json (default: runs/MODEL, or runs/MODEL-2, ... if taken)",
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite the run already saved in --out")
     parser.add_argument(
         "--limit", type=int, default=None,
         help="use only the first N training images (a quick smoke run); the test set is unchanged",
     )
-    parser.add_argument("--no-progress", action="store_true", help="hide the per-epoch progress bar")
+    parser.add_argument(
+        "--no-progress", action="store_true",
+        help="hide the per-epoch progress bar (it is shown only when the output is a terminal)",
+    )
 
 
 def _check_positive(name: str, value: Any) -> None:
-    if value is not None and value <= 0:
+    if value is None:
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite positive number, got {value}")
+    if value <= 0:
         raise ValueError(f"{name} must be positive, got {value}")
 
 
-def _prepare_out(folder: str) -> Path:
-    """Create the output folder and prove it is writable before any training time is spent."""
+#: the files a run leaves in its folder; a folder holding one of them holds a run
+RUN_FILES = ("checkpoint.npz", "metrics.json")
+
+
+def _holds_run(path: Path) -> bool:
+    return any((path / name).exists() for name in RUN_FILES)
+
+
+def default_out(model: str, root: Path = Path("runs")) -> Path:
+    """runs/MODEL, or the first of runs/MODEL-2, runs/MODEL-3, ... that holds no run yet."""
+    path, n = root / model, 1
+    while _holds_run(path):
+        n += 1
+        path = root / f"{model}-{n}"
+    return path
+
+
+def _file_mode() -> int:
+    """The permissions a new file gets from the user's umask (0644 for the usual 022)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _prepare_out(folder: str | Path, force: bool = False) -> Path:
+    """Create the output folder and prove it is writable before any training time is spent.
+
+    A folder that already holds a run (checkpoint.npz or metrics.json) is refused unless ``force``:
+    an earlier run's results are never overwritten by accident.
+    """
     path = Path(folder)
+    if path.is_dir() and _holds_run(path) and not force:
+        raise FileExistsError(
+            f"--out {str(folder)!r} already holds a run ({', '.join(n for n in RUN_FILES if (path / n).exists())}); "
+            "pass --force to overwrite it, or choose another --out folder"
+        )
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
@@ -81,6 +133,7 @@ def _write_json(obj: Any, path: Path) -> None:
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(obj, f, indent=2)
+        os.chmod(tmp, _file_mode())  # mkstemp makes 0600; the checkpoint gets the umask's mode too
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -108,8 +161,10 @@ def run(args: argparse.Namespace) -> int:
         lr = args.lr if args.lr is not None else spec.lr
         for name, value in (("--epochs", epochs), ("--batch-size", batch_size), ("--lr", lr), ("--limit", args.limit)):
             _check_positive(name, value)
-        out_dir = _prepare_out(args.out)
-    except (ValueError, PermissionError) as exc:
+        if args.seed < 0:
+            raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
+        out_dir = _prepare_out(args.out if args.out is not None else default_out(args.model), args.force)
+    except (ValueError, PermissionError, FileExistsError) as exc:
         print(f"tinygrad-cnn train: error: {exc}", file=sys.stderr)
         return 2
 
@@ -138,13 +193,15 @@ def run(args: argparse.Namespace) -> int:
         + f", batch {batch_size}, {epochs} epochs"
     )
     history = []
+    saved_epoch = 0  # the last epoch whose checkpoint is completely on disk
     train_seconds = 0.0
     started = time.perf_counter()
     try:
         for epoch in range(1, epochs + 1):
             t0 = time.perf_counter()
             total_loss, seen, correct = 0.0, 0, 0
-            bar = tqdm(loader, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=False, disable=args.no_progress)
+            bar = tqdm(loader, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=False,
+                       disable=args.no_progress or not sys.stderr.isatty())  # no \r updates in a log file
             for xb, yb in bar:
                 out = model(xb)
                 loss = F.mse_loss(out, yb) if binary else F.cross_entropy(out, yb)
@@ -179,10 +236,15 @@ def run(args: argparse.Namespace) -> int:
             )
             save({"model": args.model, "epoch": epoch, "state_dict": model.state_dict(),
                   "optimizer": opt.state_dict()}, ckpt_path)
+            saved_epoch = epoch
     except KeyboardInterrupt:
         done = len(history)
-        kept = f"; the checkpoint of epoch {done} is intact: {ckpt_path}" if done else ""
-        print(f"interrupted during epoch {done + 1}{kept}", file=sys.stderr)
+        where = f"while saving the checkpoint of epoch {done}" if done > saved_epoch else f"during epoch {done + 1}"
+        if saved_epoch:
+            kept = f"; the checkpoint of epoch {saved_epoch} is intact: {ckpt_path}"
+        else:
+            kept = "; no checkpoint of this run was saved"
+        print(f"interrupted {where}{kept}", file=sys.stderr)
         return 130
     metrics = {
         "model": args.model,

@@ -92,6 +92,21 @@ class Derivation:
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython
         p.text(str(self))
 
+    def _latex_lines(self) -> list[str]:
+        rows = [f"{nt.latex(line.lhs)} &= {nt.latex(line.rhs)}" for line in self.lines]
+        rows += [rf"\text{{where }} {nt.latex(name)} &= {nt.latex(text)}" for name, text in self.where]
+        return rows
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: the formulas typeset, one aligned line per gradient."""
+        # an array, not aligned: MathJax, KaTeX and latex2mathml (the docs' renderer) all set it
+        return "$$\\begin{array}{rl}" + r" \\ ".join(self._latex_lines()) + r"\end{array}$$"
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the typeset formulas, then the legend of symbols as a list."""
+        legend = "".join(f"\n- {note}" for note in self.notes)
+        return self._repr_latex_() + ("\n" + legend if legend else "")
+
 
 # --------------------------------------------------------------------------- the walk
 
@@ -297,6 +312,50 @@ def _forward_names(nodes: list[Node], names: dict[Any, str]) -> dict[Node, str]:
     return out
 
 
+def _data_names(nodes: list[Node], leaves: list[Tensor], named: Mapping[int, str]) -> dict[int, str]:
+    """Neutral names for the unnamed data of the forward pass: ``X`` the input, ``y`` the target, ``c`` others.
+
+    A tensor the user passed in (an input batch, a target) is a value of the problem, not a constant of
+    the formula: it is never folded into a number, and never called a mask because it holds 0s and 1s.
+    The leaf the first op reads is the input ``X``; the leaf read last, when that is after the last op
+    that reads a parameter (by the loss), is the target ``y``; any other (a mask inside the model) is
+    ``c₁``, ``c₂``. ``names=`` overrides all of them. 0-d leaves are the numbers in the code (``/ 2``)
+    and fold into coefficients.
+    """
+    data = [t for t in leaves if id(t) not in named and not t.requires_grad and t.ndim >= 1]
+    out: dict[int, str] = {}
+    if not data or not nodes:
+        return out
+    taken = set(named.values())
+    first_read: dict[int, int] = {}
+    last_param = -1
+    for node in nodes:  # creation order
+        for x in node.inputs:
+            if isinstance(x, Tensor):
+                first_read.setdefault(id(x), node._seq)
+                if x.requires_grad:
+                    last_param = node._seq
+    if id(data[0]) in {id(x) for x in nodes[0].inputs if isinstance(x, Tensor)} and "X" not in taken:
+        out[id(data.pop(0))] = "X"
+    last = max(data, key=lambda t: first_read[id(t)], default=None)
+    if last is not None and first_read[id(last)] > last_param:  # read by the loss, after the model
+        out[id(last)] = "y" if "y" not in taken else "y'"
+        data = [t for t in data if t is not last]
+    for i, t in enumerate(data):
+        out[id(t)] = "c" + nt.subscript(i + 1)
+    return out
+
+
+def _data_note(names: list[str]) -> str:
+    def role(n: str) -> str:
+        if n == "X":
+            return "the input"
+        return "the target" if n.startswith("y") else "a constant"
+
+    described = ", ".join(f"{n} {role(n)}" for n in names)
+    return f"{described}: tensors of the forward pass without a name (give one with names= or .name)"
+
+
 def _graph(loss: Tensor) -> tuple[list[Node], list[Tensor]]:
     """The loss's forward nodes (by creation order) and its leaf tensors (in order of first use), iteratively."""
     seen: set[Node] = set()
@@ -329,8 +388,10 @@ def derivation(
         loss: a scalar tensor whose graph is still alive (not yet freed by a backward).
         inputs: the tensors to differentiate against: a tensor, a list, or ``{name: tensor}``
             (e.g. ``dict(model.named_parameters())``); default: every leaf that requires grad.
-        names: display names: ``{tensor: "X"}`` for any tensor, ``{"0": "Z1"}`` to rename a
-            module-path label or a parameter name.
+        names: display names, as the documents write them: ``{tensor: "X"}`` for any tensor (the
+            loss included), ``{"0": "Z1"}`` to rename a module-path label, ``{"0.weight": "f"}`` a
+            parameter name. Unnamed data of the forward pass prints as ``X`` (the input) and ``y``
+            (the target), never as its values.
         loss_name: the symbol for the loss (default ``loss.name`` or ``L``).
         notes: append a legend of the symbols used.
 
@@ -387,7 +448,10 @@ def derivation(
     for t in leaves:
         if id(t) not in leaf_names and t._name:
             leaf_names[id(t)] = t._name
-    shown_loss = loss_name or loss.name or "L"
+    data_names = _data_names(forward_nodes, leaves, leaf_names)
+    leaf_names.update(data_names)
+    given = next((v for k, v in names.items() if k is loss), None)  # names={loss: "E"}
+    shown_loss = loss_name or given or loss.name or "L"
 
     tensors = [t for _, t in targets]
     grads = grad(loss, tensors, create_graph=True, retain_graph=True, allow_unused=True)
@@ -430,5 +494,7 @@ def derivation(
     lines.sort(key=lambda line: line.order)
     lines.extend(Line(f"∂{shown_loss}/∂{u}", "0", None, (2, 0)) for u in unused)
     legend = [text for key, text in NOTES.items() if key in ctx.used] if notes else []
+    if notes and data_names:
+        legend.append(_data_note(sorted(set(data_names.values()))))
     inputs_by_name = {ctx.name_of(t.grad_fn if t.grad_fn is not None else t): t for t in tensors}
     return Derivation(shown_loss, lines, legend, gradients, ctx.where, inputs_by_name)

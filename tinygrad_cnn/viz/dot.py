@@ -68,8 +68,11 @@ def _fmt_attr(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _target_name(target: Any, leaf_names: Mapping[int, str], rank: Mapping[Node, int]) -> str:
+def _target_name(target: Any, leaf_names: Mapping[int, str], rank: Mapping[Node, int],
+                 labels: Mapping[Node, str]) -> str:
     if isinstance(target, Node):
+        if target in labels:
+            return labels[target]
         if target.label:
             return target.label
         return f"{target.name()}#{rank[target]}" if target in rank else f"{target.name()}{_shape(target._out_shape)}"
@@ -85,6 +88,7 @@ def make_dot(
     show_values: bool = False,
     loss_name: str = "L",
     max_attr_chars: int = 40,
+    names: Mapping[Any, str] | None = None,
 ) -> graphviz.Digraph:
     """Draw the graph that made ``output`` (a Tensor or a list of Tensors).
 
@@ -98,6 +102,8 @@ def make_dot(
             of leaves that have a ``.grad``.
         loss_name: the symbol for the differentiated quantity in gradient labels (``∂L/∂Z1``).
         max_attr_chars: attribute values longer than this are shortened.
+        names: display names, as ``derivation``'s: ``{tensor: "X"}`` for any tensor, and
+            ``{"0.weight": "f", "0": "Z1"}`` to rename a parameter name or a module output's label.
 
     Returns:
         a ``graphviz.Digraph``; ``.render("graph", format="svg")`` writes a file, and Jupyter shows it.
@@ -111,6 +117,19 @@ def make_dot(
         if not isinstance(params, Mapping):
             raise TypeError(f"make_dot: params must be a dict name -> Tensor, got {type(params).__name__}")
         leaf_names = {id(t): name for name, t in params.items()}
+    renames = dict(names or {})
+    str_names = {k: v for k, v in renames.items() if isinstance(k, str)}
+    leaf_names = {key: str_names.get(name, name) for key, name in leaf_names.items()}
+    node_labels: dict[Node, str] = {}
+    output_names = {id(k): v for k, v in renames.items() if isinstance(k, Tensor)}
+    for key, value in renames.items():
+        if isinstance(key, Tensor):
+            if key.grad_fn is not None:
+                node_labels[key.grad_fn] = value
+            else:
+                leaf_names[id(key)] = value
+        elif not isinstance(key, str):
+            raise TypeError(f"make_dot: names keys must be Tensors or names (str), got {type(key).__name__}")
 
     dot = graphviz.Digraph(
         "graph",
@@ -129,6 +148,9 @@ def make_dot(
         nodes[node] = None
         stack.extend(x for x in node.inputs if isinstance(x, Node) and x not in nodes)
     ordered = sorted(nodes, key=lambda n: n._seq)
+    for node in ordered:
+        if node not in node_labels and node.label is not None and node.label in str_names:
+            node_labels[node] = str_names[node.label]
 
     # ids by rank, not by global sequence number: two identical graphs give identical DOT source
     rank = {node: i for i, node in enumerate(ordered)}
@@ -153,10 +175,12 @@ def make_dot(
     for node in ordered:
         nid = f"op{rank[node]}"
         lines = [node.name()]
-        if node.label:
-            lines[0] += f" → {node.label}"
+        label = node_labels.get(node, node.label)
+        if label:
+            lines[0] += f" → {label}"
         if grad_of(node):
-            lines.append("= " + ", ".join(f"∂{loss_name}/∂{_target_name(t, leaf_names, rank)}" for t in grad_of(node)))
+            lines.append("= " + ", ".join(f"∂{loss_name}/∂{_target_name(t, leaf_names, rank, node_labels)}"
+                                          for t in grad_of(node)))
         if show_attrs:
             for key, value in sorted(node.attrs.items()):
                 text = _fmt_attr(value)
@@ -174,7 +198,7 @@ def make_dot(
 
     for i, t in enumerate(outputs):
         oid = f"out{i}"
-        name = leaf_names.get(id(t)) or t.name
+        name = output_names.get(id(t)) or leaf_names.get(id(t)) or t.name
         lines = ([name] if name else []) + [_shape(t.shape)]
         if show_values:
             lines += _summary(t)

@@ -8,11 +8,12 @@ document's ∂E/∂O prints as −(y' − O)), flattens chains of ⊙ and applie
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 __all__ = ["Expr", "sym", "const", "mul", "matmul", "add", "sub", "neg", "div", "transpose", "call", "infix",
-           "total", "power", "subscript", "superscript", "render", "number"]
+           "total", "power", "subscript", "superscript", "render", "number", "latex"]
 
 _SUB = str.maketrans("0123456789ijklmnN-", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗₘₙₙ₋")
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -234,3 +235,60 @@ def _render_plain(e: Expr) -> str:
         a, b = e.args
         return render(a) + " − " + _wrap(b, k, "", _ADD)
     raise ValueError(f"unknown expression kind {k!r}")
+
+
+# --------------------------------------------------------------------------- LaTeX, for Jupyter
+
+_SUB_BACK = {v: k for k, v in zip("0123456789ijklmn-", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗₘₙ₋")}
+_LATEX_OPS = {
+    "⊙": r"\odot", "⋆": r"\star", "·": r"\cdot", "−": "-", "Σ": r"\sum", "σ": r"\sigma", "ᵀ": r"^{\top}",
+    "∗full": r"\ast_{\mathrm{full}}", "²": "^{2}", "³": "^{3}", "½": r"\tfrac{1}{2}",
+}
+_TOKEN = re.compile(
+    r"∂(?P<num>[^/\s]+)/∂(?P<den>\([^()]*(?:\([^()]*\))*[^()]*\)|[^\s(),·⊙⋆ᵀ]+(?:\([^()]*\))?)"  # ∂L/∂name
+    r"|(?P<word>[A-Za-z0-9_][A-Za-z0-9_.\[\]']*)(?P<sub>[₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗₘₙ₋]*)"
+    r"|(?P<op>∗full|[⊙⋆·−Σσᵀ²³½])"
+    r"|(?P<other>.)",
+    re.S,
+)
+
+
+def _latex_word(word: str, sub: str) -> str:
+    """An identifier: X, y', Z1 → Z_{1}, out[4] or conv1.weight upright, with subscripts ᵢⱼ → _{ij}."""
+    subs = "".join(_SUB_BACK.get(c, c) for c in sub)
+    m = re.fullmatch(r"([A-Za-z])('*)(\d*)", word)
+    if re.fullmatch(r"[0-9.]+", word):
+        body = word
+    elif m:
+        letter, primes, digits = m.groups()
+        body = letter + primes
+        subs = digits + subs
+    else:
+        body = r"\mathrm{" + word.replace("_", r"\_").replace("[", "{[}").replace("]", "{]}") + "}"
+    return body + (f"_{{{subs}}}" if subs else "")
+
+
+def latex(text: str) -> str:
+    """A formula printed in the documents' notation (``∂E/∂Z1 = ∂E/∂A1 ⊙ A1 ⊙ (1 − A1)``) as LaTeX,
+    so Jupyter can typeset it: ∂L/∂x becomes a fraction, ⊙ ``\\odot``, ⋆ ``\\star``, ∗full
+    ``\\ast_{full}``, ᵀ ``^\\top``, subscripts ``_{ij}``; multi-letter names are set upright."""
+    out: list[str] = []
+    for m in _TOKEN.finditer(text):
+        if m.group("num") is not None:
+            den = m.group("den")
+            den_tex = latex(den[1:-1]) if den.startswith("(") else latex(den)
+            den_tex = f"({den_tex})" if den.startswith("(") else den_tex
+            out.append(rf"\frac{{\partial {latex(m.group('num'))}}}{{\partial {den_tex}}}")
+        elif m.group("word") is not None:
+            out.append(_latex_word(m.group("word"), m.group("sub")))
+        elif m.group("op") is not None:
+            if m.group("op") == "ᵀ" and out and out[-1].startswith(r"\frac"):
+                out[-1] = rf"\left({out[-1]}\right)"  # (∂L/∂Z)ᵀ, not a superscript on the denominator
+            out.append(" " + _LATEX_OPS[m.group("op")] + " ")
+        else:
+            ch = m.group("other")
+            if ch in "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗₘₙ₋":
+                out.append(f"_{{{_SUB_BACK[ch]}}}")
+            else:
+                out.append({"{": r"\{", "}": r"\}", "%": r"\%", "#": r"\#", "&": r"\&"}.get(ch, ch))
+    return re.sub(" {2,}", " ", "".join(out)).strip()
