@@ -160,6 +160,7 @@ __all__ = [
 ]
 
 # Last, because they shadow the builtins float, int and bool in this module's namespace.
+from ._docs import apply as _apply_docs  # noqa: E402  (one-line docstrings of small methods, see _docs.py)
 from .dtypes import (  # noqa: E402
     bool,  # noqa: A004
     can_cast,
@@ -194,6 +195,5 @@ from .legacy import (  # noqa: E402
     LongTensor,
     ShortTensor,
 )
-from ._docs import apply as _apply_docs  # noqa: E402  (one-line docstrings of small methods, see _docs.py)
 
 _apply_docs()
