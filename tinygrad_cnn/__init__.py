@@ -3,7 +3,7 @@
 ``import tinygrad_cnn as tc``; see ``README.md`` and ``docs/`` for a tour.
 """
 
-from . import autograd, checks, data, functional, nn, optim, viz
+from . import autograd, checks, data, functional, nn, optim, utils, viz
 from .autograd import (
     Function,
     backward,
@@ -16,27 +16,45 @@ from .autograd import (
     set_grad_enabled,
 )
 from .checks import check_model, epsilon_sweep, gradcheck_report, gradgradcheck_report
+from .device import accelerator, backends, cuda, device
+from .factories import (  # PyTorch's signatures (device=, generator=, ...) over the core constructors
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .generator import Generator
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .rng import manual_seed
 from .serialization import load, save
 from .tensor import (
     Tensor,
-    arange,
     cat,
-    full,
     get_default_dtype,
     maximum,
-    ones,
-    ones_like,
-    rand,
-    randn,
     set_default_dtype,
     stack,
-    tensor,
     where,
-    zeros,
-    zeros_like,
 )
+from .torch_functions import *  # noqa: F403 - the module-level twins of the Tensor methods
+from .torch_functions import __all__ as _torch_functions_all
 
 __version__ = "0.1.0"
 
@@ -87,4 +105,23 @@ __all__ = [
     "gradgradcheck_report",
     "check_model",
     "epsilon_sweep",
+    "device",
+    "cuda",
+    "backends",
+    "accelerator",
+    "Generator",
+    "utils",
+    "as_tensor",
+    "empty",
+    "empty_like",
+    "eye",
+    "full_like",
+    "linspace",
+    "logspace",
+    "rand_like",
+    "randint",
+    "randint_like",
+    "randn_like",
+    "randperm",
 ]
+__all__ += [n for n in _torch_functions_all if n not in __all__]
