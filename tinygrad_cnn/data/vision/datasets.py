@@ -4,9 +4,12 @@ Where the data comes from (no network unless ``download=True``):
 
 1. the four IDX files of full MNIST, when ``root`` holds them (in ``root/MNIST/raw``, where torchvision
    keeps them, or in ``root`` itself): 60,000 training and 10,000 test images;
-2. else, with ``download=True``, those files fetched into ``root/MNIST/raw`` (MD5-checked);
-3. else the 5,000-image sample embedded in the package, split as ``mnist_sample_split()``: 4,000 training
+2. else the 5,000-image sample embedded in the package, split as ``mnist_sample_split()``: 4,000 training
    and 1,000 test images, every digit equally often. ``source`` says which one was used.
+
+``download=True`` is accepted and fetches nothing, so a torchvision program runs offline on the sample
+unchanged; to train on full MNIST, fetch the files once with
+``tinygrad_cnn.data.download_mnist("<root>/MNIST/raw")`` (MD5-checked).
 
 An image is a uint8 NumPy array (28, 28) where torchvision gives a PIL image; ``transforms.ToTensor()``
 turns either into a float (1, 28, 28) tensor in [0, 1].
@@ -23,7 +26,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from ..dataset import Dataset
-from ..mnist import MNIST_FILES, download_mnist, load_mnist, mnist_sample_split
+from ..mnist import MNIST_FILES, load_mnist, mnist_sample_split
 
 __all__ = ["MNIST"]
 
@@ -54,8 +57,6 @@ class MNIST(Dataset):
         self.transform = transform
         self.target_transform = target_transform
         folder = _idx_folder(Path(self.root)) if self.root else None
-        if folder is None and download and self.root:
-            folder = download_mnist(Path(self.root) / "MNIST" / "raw")
         if folder is not None:
             images, labels = load_mnist(folder, train=self.train)
             self.source = "idx"
