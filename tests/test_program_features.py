@@ -85,3 +85,17 @@ def test_lenet_tutorial_flow(shape):
     conv.zero_grad()
     flat.backward(tc.randn(1, 6 * 14 * 14))
     assert conv.bias.grad.shape == (6,)
+
+
+def test_torch_import_paths_port_by_renaming():
+    import importlib
+
+    import tinygrad_cnn.functional as functional
+
+    assert importlib.import_module("tinygrad_cnn.nn.functional") is functional
+    assert importlib.import_module("tinygrad_cnn.utils.data") is tc.data
+    from tinygrad_cnn.utils.data import DataLoader, TensorDataset
+
+    from tinygrad_cnn.optim.lr_scheduler import StepLR
+
+    assert StepLR and DataLoader and TensorDataset

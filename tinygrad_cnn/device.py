@@ -9,6 +9,7 @@ answer False, so programs written for both take their CPU path.
 from __future__ import annotations
 
 import re
+import sys
 import types
 from typing import Any
 
@@ -99,7 +100,7 @@ def not_available(dev: device) -> Exception:
 def as_device(dev: Any) -> device:
     """``dev`` as a device object that tensors can live on (the CPU); CUDA raises AssertionError and
     other devices RuntimeError, as a CPU-only PyTorch."""
-    if dev is None:
+    if dev is None or dev is CPU or (type(dev) is str and dev == "cpu"):
         return CPU
     d = dev if isinstance(dev, device) else device(dev)
     if d.type != "cpu":
@@ -215,16 +216,17 @@ def parse_to(op: str, args: tuple, kwargs: dict) -> tuple[device, Any, bool]:
 
     The device is checked (CPU only); the dtype is a NumPy dtype or None.
     """
-    from .tensor import Tensor
-
-    kwargs = dict(kwargs)
-    kwargs.pop("memory_format", None)
-    kwargs.pop("non_blocking", None)
-    copy = bool(kwargs.pop("copy", False))
-    dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-    other = kwargs.pop("tensor", None)
+    Tensor = sys.modules[__package__ + ".tensor"].Tensor
+    copy, dev, dtype, other = False, None, None, None
     if kwargs:
-        raise TypeError(f"{op}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        kwargs = dict(kwargs)
+        kwargs.pop("memory_format", None)
+        kwargs.pop("non_blocking", None)
+        copy = bool(kwargs.pop("copy", False))
+        dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        other = kwargs.pop("tensor", None)
+        if kwargs:
+            raise TypeError(f"{op}() got an unexpected keyword argument '{next(iter(kwargs))}'")
     rest = list(args)
     if rest and isinstance(rest[0], Tensor):
         other = rest.pop(0)

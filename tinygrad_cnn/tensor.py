@@ -325,7 +325,10 @@ class Tensor:
         """PyTorch's ``to(device=None, dtype=None, non_blocking=False, copy=False)``, ``to(dtype, ...)``
         and ``to(tensor, ...)``: the same tensor when nothing changes (and ``copy`` is False), else a
         copy (differentiable into floating dtypes). Devices other than the CPU raise."""
-        _dev, d, copy = _device.parse_to("to", args, kwargs)
+        if len(args) == 1 and not kwargs and isinstance(args[0], np.dtype):  # the library's own casts: no parsing
+            d, copy = args[0], False
+        else:
+            _dev, d, copy = _device.parse_to("to", args, kwargs)
         if d is None or d == self._data.dtype:
             return self.clone() if copy else self
         if d.kind not in "fc":
