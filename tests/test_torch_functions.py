@@ -279,3 +279,26 @@ def test_contiguity_as_pytorch():
     y = x.t()
     assert not y.is_contiguous()
     assert y.contiguous().is_contiguous()
+
+
+def test_out_argument_as_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.arange(4.0, dtype=np.float32).reshape(2, 2)
+    for name, args in (("matmul", (a, a)), ("mul", (a, a)), ("add", (a, a)), ("exp", (a,)), ("mm", (a, a))):
+        ours_out, theirs_out = tc.zeros(2, 2), torch.zeros(2, 2)
+        r = getattr(tc, name)(*[tc.tensor(x) for x in args], out=ours_out)
+        getattr(torch, name)(*[torch.tensor(x) for x in args], out=theirs_out)
+        assert r is ours_out
+        np.testing.assert_allclose(ours_out._data, theirs_out.numpy(), rtol=1e-6)
+    grown = tc.zeros(3)
+    tc.matmul(tc.tensor(a), tc.tensor(a), out=grown)
+    assert grown.shape == (2, 2)
+    x = tc.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="automatic differentiation"):
+        tc.mul(x, x, out=tc.zeros(2))
+    with pytest.raises(RuntimeError, match="cast"):
+        tc.add(tc.ones(2), 1.5, out=tc.zeros(2, dtype=np.int64))
+
+
+def test_nn_functional_reachable_as_attribute():
+    assert tc.nn.functional.relu is tc.functional.relu

@@ -42,6 +42,7 @@ from .factories import (  # PyTorch's signatures (device=, generator=, ...) over
 )
 from .generator import Generator
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .nn import functional as _nn_functional  # noqa: F401 - makes tc.nn.functional reachable, as torch.nn.functional
 from .rng import manual_seed
 from .serialization import load, save
 from .tensor import (

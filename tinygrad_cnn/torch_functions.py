@@ -35,6 +35,31 @@ def _input(x: Any, op: str) -> Tensor:
     return x
 
 
+def _write_out(op: str, result: Tensor, out: Any) -> Tensor:
+    """PyTorch's ``out=``: the result written into ``out`` (resized if its shape differs), ``out`` returned.
+
+    Like PyTorch, refuses when the result would need a gradient (``out=`` is not differentiable) and when
+    the result's dtype cannot be cast to ``out``'s (a float result into an integer tensor).
+    """
+    if out is None:
+        return result
+    from .autograd import is_grad_enabled
+
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if result.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
+        raise RuntimeError(f"{op}(): result type {result.dtype} can't be cast to the desired output type {out.dtype}")
+    if out.shape == result.shape:
+        out._data[...] = result._data
+    else:
+        out._data = result._data.astype(out.dtype, copy=True)
+    out._bump_version()
+    return out
+
+
 def _binary_input(a: Any, b: Any, op: str) -> None:
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError(f"{op}(): expected at least one Tensor argument, got {type(a).__name__} and {type(b).__name__}")
@@ -43,40 +68,41 @@ def _binary_input(a: Any, b: Any, op: str) -> None:
 # ------------------------------------------------------------------------- arithmetic
 
 
-def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``input + alpha * other``."""
     _binary_input(input, other, "add")
-    return input + (other if alpha == 1 else other * alpha)
+    return _write_out("add", input + (other if alpha == 1 else other * alpha), out)
 
 
-def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``input - alpha * other``."""
     _binary_input(input, other, "sub")
-    return input - (other if alpha == 1 else other * alpha)
+    return _write_out("sub", input - (other if alpha == 1 else other * alpha), out)
 
 
 subtract = sub
 
 
-def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
+def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``input * other``."""
     _binary_input(input, other, "mul")
-    return input * other
+    return _write_out("mul", input * other, out)
 
 
 multiply = mul
 
 
-def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+def div(input: Any, other: Any, *, rounding_mode: str | None = None,  # noqa: A002
+        out: Tensor | None = None) -> Tensor:
     """``input / other``; ``rounding_mode="floor"`` or ``"trunc"`` rounds the quotient (no gradient)."""
     _binary_input(input, other, "div")
     q = input / other
     if rounding_mode is None:
-        return q
+        return _write_out("div", q, out)
     if rounding_mode == "floor":
-        return q.floor()
+        return _write_out("div", q.floor(), out)
     if rounding_mode == "trunc":
-        return q.trunc()
+        return _write_out("div", q.trunc(), out)
     raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
 
@@ -84,10 +110,10 @@ divide = div
 true_divide = div
 
 
-def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001,A002
+def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A001,A002
     """``input ** exponent`` (either may be a number)."""
     _binary_input(input, exponent, "pow")
-    return input**exponent
+    return _write_out("pow", input**exponent, out)
 
 
 def neg(input: Tensor) -> Tensor:  # noqa: A002
@@ -99,8 +125,8 @@ negative = neg
 
 
 def _unary(name: str, doc: str) -> Any:
-    def fn(input: Tensor) -> Tensor:  # noqa: A002
-        return getattr(_input(input, name), name)()
+    def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+        return _write_out(name, getattr(_input(input, name), name)(), out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
@@ -268,21 +294,21 @@ def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noq
 # ------------------------------------------------------------------------- linear algebra
 
 
-def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
+def matmul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Matrix product with broadcasting (``@``)."""
     _input(input, "matmul")
     _input(other, "matmul")
-    return _la.matmul(input, other)
+    return _write_out("matmul", _la.matmul(input, other), out)
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Matrix product of two 2-D tensors."""
-    return _input(input, "mm").mm(mat2)
+    return _write_out("mm", _input(input, "mm").mm(mat2), out)
 
 
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Batched matrix product of two 3-D tensors."""
-    return _input(input, "bmm").bmm(mat2)
+    return _write_out("bmm", _input(input, "bmm").bmm(mat2), out)
 
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
