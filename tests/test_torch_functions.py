@@ -302,3 +302,44 @@ def test_out_argument_as_pytorch():
 
 def test_nn_functional_reachable_as_attribute():
     assert tc.nn.functional.relu is tc.functional.relu
+
+
+MORE = [
+    ("repeat_interleave", lambda m, x: m.repeat_interleave(x, 2)),
+    ("repeat_interleave_dim", lambda m, x: x.repeat_interleave(3, dim=1)),
+    ("repeat_interleave_tensor", lambda m, x: x.repeat_interleave(m.tensor([1, 0, 2, 1], dtype=m.int64), dim=0)),
+    ("tril", lambda m, x: m.tril(x)),
+    ("tril_k", lambda m, x: x.tril(1)),
+    ("triu", lambda m, x: m.triu(x, -1)),
+    ("meshgrid_ij", lambda m, x: m.meshgrid(x[0], x[1, :3], indexing="ij")[0] * 1.0),
+    ("meshgrid_xy", lambda m, x: m.meshgrid(x[0], x[1, :3], x[2, :2], indexing="xy")[1] * 1.0),
+]
+
+
+@pytest.mark.parametrize("name, fn", MORE, ids=[c[0] for c in MORE])
+def test_more_functions_match_pytorch_with_gradients(name, fn):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(4).standard_normal((4, 5))
+    x, t = _t(a), torch.tensor(a, requires_grad=True)
+    out, ref = fn(tc, x), fn(torch, t)
+    np.testing.assert_array_equal(out._data, ref.detach().numpy())
+    seed = np.random.default_rng(5).standard_normal(out.shape)
+    out.backward(Tensor(seed))
+    ref.backward(torch.tensor(seed))
+    np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-12)
+    assert tc.gradcheck(lambda v: fn(tc, v), [_t(a)]) and tc.gradgradcheck(lambda v: fn(tc, v), [_t(a)])
+
+
+def test_counting_functions_match_pytorch():
+    torch = pytest.importorskip("torch")
+    v = np.array([1, 1, 3, 0, 3, 3])
+    for fn in (lambda m: m.bincount(m.tensor(v, dtype=m.int64)),
+               lambda m: m.bincount(m.tensor(v, dtype=m.int64), minlength=7),
+               lambda m: m.bincount(m.tensor(v, dtype=m.int64), weights=m.tensor(v * 0.5, dtype=m.float64)),
+               lambda m: m.count_nonzero(m.tensor(v.reshape(2, 3), dtype=m.int64)),
+               lambda m: m.count_nonzero(m.tensor(v.reshape(2, 3), dtype=m.int64), dim=1)):
+        ours, theirs = fn(tc), fn(torch)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(ours._data, theirs.numpy())
+    with pytest.raises(RuntimeError):
+        tc.bincount(tc.tensor([-1], dtype=np.int64))

@@ -949,6 +949,23 @@ class Tensor:
         """The distinct values (sorted), with inverse indices and counts on request."""
         return _idx.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def repeat_interleave(self, repeats: Any, dim: int | None = None) -> Tensor:
+        """Each element (or slice along ``dim``) repeated ``repeats`` times."""
+        return _idx.repeat_interleave(self, repeats, dim)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dimensions."""
+        return _idx.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dimensions."""
+        return _idx.triu(self, diagonal)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        """The int64 number of non-zero elements (along ``dim``)."""
+        d = None if dim is None else _red.normalize_dims(self.ndim, dim, "count_nonzero")
+        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=d), dtype=np.int64), None, False)
+
 
 autograd._Tensor = Tensor  # the engine's hot paths use it without importing this module each call
 

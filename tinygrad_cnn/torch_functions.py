@@ -25,7 +25,8 @@ __all__ = [
     "scatter_add", "index_select", "masked_fill", "masked_select", "narrow", "select", "sort", "argsort",
     "topk", "nonzero", "unique", "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "isclose",
     "isnan", "isinf", "isfinite", "numel", "is_tensor", "is_floating_point", "clone", "detach",
-    "any", "all", "broadcast_to", "einsum",
+    "any", "all", "broadcast_to", "einsum", "repeat_interleave", "tril", "triu", "count_nonzero", "bincount",
+    "meshgrid",
 ]
 
 
@@ -568,3 +569,53 @@ def is_floating_point(input: Tensor) -> bool:  # noqa: A002
     """Whether the dtype is floating point."""
     return _input(input, "is_floating_point").is_floating_point()
 
+
+
+def repeat_interleave(input: Tensor, repeats: Any, dim: int | None = None) -> Tensor:  # noqa: A002
+    """Each element (or slice along ``dim``) repeated ``repeats`` times."""
+    return _idx.repeat_interleave(_input(input, "repeat_interleave"), repeats, dim)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """The lower triangle of the last two dimensions, zeros above."""
+    return _idx.tril(_input(input, "tril"), diagonal)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """The upper triangle of the last two dimensions, zeros below."""
+    return _idx.triu(_input(input, "triu"), diagonal)
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
+    """The int64 number of non-zero elements (along ``dim``)."""
+    return _input(input, "count_nonzero").count_nonzero(dim)
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:  # noqa: A002
+    """How often each value 0, 1, ... occurs in a 1-D non-negative int tensor (weighted sums with ``weights``)."""
+    x = _input(input, "bincount")
+    if x.ndim != 1 or x.dtype.kind not in "iu":
+        raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs, got {x.dtype} of shape {x.shape}")
+    if x.numel() and x._data.min() < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    w = None if weights is None else weights._data
+    counts = np.bincount(x._data, weights=w, minlength=minlength)
+    return Tensor._make(counts if w is not None else counts.astype(np.int64), None, False)
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors (``indexing="ij"`` or ``"xy"``); differentiable (expands)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    ts = [_input(t, "meshgrid").reshape(-1) for t in tensors]
+    shape = tuple(t.shape[0] for t in ts)
+    grids = []
+    for i, t in enumerate(ts):
+        view = [1] * len(ts)
+        view[i] = shape[i]
+        grids.append(t.reshape(tuple(view)).expand(shape))
+    if indexing == "xy" and len(grids) >= 2:  # "xy" is "ij" with the first two dimensions swapped
+        grids = [g.transpose(0, 1) for g in grids]
+    return tuple(grids)

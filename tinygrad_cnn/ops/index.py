@@ -417,3 +417,45 @@ def unique(a: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa
     if return_counts:
         out.append(Tensor._make(counts.astype(np.int64), None, False))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def repeat_interleave(a: Tensor, repeats: Any, dim: int | None = None) -> Tensor:
+    """``torch.repeat_interleave``: each element (or slice along ``dim``) repeated ``repeats`` times;
+    ``repeats`` an int or a 1-D int tensor with one count per slice. Without ``dim`` the input is flattened."""
+    if dim is None:
+        a, d = a.reshape(-1), 0
+    else:
+        d = one_dim(a, dim, "repeat_interleave")
+    n = a.shape[d] if a.ndim else 1
+    if isinstance(repeats, Tensor) or isinstance(repeats, (list, np.ndarray)):
+        reps = _index_array(repeats, "repeat_interleave").reshape(-1)
+        if reps.size == 1:
+            reps = np.full(n, int(reps[0]))
+        if reps.shape != (n,):
+            raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along dim, "
+                               f"got {reps.shape[0]} repeats for size {n}")
+    else:
+        reps = np.full(n, int(repeats))
+    if (reps < 0).any():
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    if a.ndim == 0:
+        a = a.reshape(1)
+    return a[(slice(None),) * d + (np.repeat(np.arange(n), reps),)]
+
+
+def _triangle(a: Tensor, diagonal: int, lower: bool, op: str) -> Tensor:
+    if a.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got shape {a.shape}")
+    rows, cols = a.shape[-2:]
+    keep = np.tri(rows, cols, k=diagonal, dtype=bool) if lower else ~np.tri(rows, cols, k=diagonal - 1, dtype=bool)
+    return _ew.where(Tensor._make(keep, None, False), a, Tensor._make(np.zeros((), dtype=a.dtype), None, False))
+
+
+def tril(a: Tensor, diagonal: int = 0) -> Tensor:
+    """``torch.tril``: the lower triangle (on and below ``diagonal``) of the last two dimensions, zeros above."""
+    return _triangle(a, int(diagonal), True, "tril")
+
+
+def triu(a: Tensor, diagonal: int = 0) -> Tensor:
+    """``torch.triu``: the upper triangle (on and above ``diagonal``) of the last two dimensions, zeros below."""
+    return _triangle(a, int(diagonal), False, "triu")
