@@ -144,3 +144,19 @@ def test_generator_objects():
     assert tc.randperm(5, generator=np.random.default_rng(0)).dtype == np.int64
     with pytest.raises(TypeError, match="generator"):
         tc.rand(2, generator=3)
+
+
+def test_default_device_and_context():
+    tc.set_default_device("cpu")
+    tc.set_default_device(None)
+    assert tc.get_default_device() == tc.device("cpu")
+    with pytest.raises(AssertionError):
+        tc.set_default_device("cuda")
+    with tc.device("cpu") as d:
+        assert tc.zeros(1).device == d
+    with pytest.raises(AssertionError):
+        with tc.device("cuda"):
+            pass
+    tc.cuda.empty_cache()
+    with pytest.raises(AssertionError):
+        tc.cuda.synchronize()

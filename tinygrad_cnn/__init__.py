@@ -16,7 +16,7 @@ from .autograd import (
     set_grad_enabled,
 )
 from .checks import check_model, epsilon_sweep, gradcheck_report, gradgradcheck_report
-from .device import accelerator, backends, cuda, device
+from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .factories import (  # PyTorch's signatures (device=, generator=, ...) over the core constructors
     arange,
     as_tensor,
@@ -112,6 +112,8 @@ __all__ = [
     "accelerator",
     "Generator",
     "utils",
+    "set_default_device",
+    "get_default_device",
     "as_tensor",
     "empty",
     "empty_like",

@@ -13,7 +13,8 @@ import sys
 import types
 from typing import Any
 
-__all__ = ["device", "as_device", "check_device", "cuda", "backends", "accelerator", "CPU"]
+__all__ = ["device", "as_device", "check_device", "cuda", "backends", "accelerator", "CPU", "set_default_device",
+           "get_default_device"]
 
 _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "xla", "meta", "hip", "mtia", "ipu", "hpu", "vulkan", "privateuseone")
 _DEVICE_RE = re.compile(r"^([a-z_]+)(?::(\d+))?$")
@@ -81,6 +82,14 @@ class device:  # noqa: N801 - PyTorch's name
     def __reduce__(self) -> tuple:
         return (device, (self.type, self.index))
 
+    def __enter__(self) -> device:
+        """``with tc.device("cpu"):`` (PyTorch's default-device context); other devices raise."""
+        as_device(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
 
 builtin_type = type  # ``device.__init__`` shadows ``type`` with PyTorch's argument name
 
@@ -126,6 +135,20 @@ def _namespace(name: str, doc: str, **attrs: Any) -> types.ModuleType:
     return ns
 
 
+def set_default_device(dev: Any) -> None:
+    """Accepts the CPU (or None); other devices raise, as a CPU-only PyTorch does when they are used."""
+    check_device(dev)
+
+
+def get_default_device() -> device:
+    """``device(type='cpu')``."""
+    return CPU
+
+
+def _empty_cache() -> None:
+    """Nothing to free: no CUDA memory (a no-op, as on a CPU-only PyTorch)."""
+
+
 def _cuda_is_available() -> bool:
     """False: there is no CUDA here (programs take their CPU path)."""
     return False
@@ -167,6 +190,7 @@ cuda = _namespace(
     device_count=_cuda_device_count,
     manual_seed=_manual_seed_all,
     manual_seed_all=_manual_seed_all,
+    empty_cache=_empty_cache,
     is_initialized=_cuda_is_available,
     current_device=_no_cuda,
     synchronize=_no_cuda,
