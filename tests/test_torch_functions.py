@@ -168,10 +168,6 @@ NON_DIFFERENTIABLE = [
 ]
 
 
-def _np(v):
-    return v.numpy() if hasattr(v, "numpy") and not isinstance(v, Tensor) else v._data
-
-
 @pytest.mark.parametrize("name, fn", NON_DIFFERENTIABLE, ids=[c[0] for c in NON_DIFFERENTIABLE])
 def test_non_differentiable_match_pytorch(name, fn):
     torch = pytest.importorskip("torch")

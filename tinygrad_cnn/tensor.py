@@ -633,26 +633,29 @@ class Tensor:
         return bool(self._data.flags.c_contiguous)
 
     # factories shaped by this tensor's dtype
+    def _like(self, dtype: Any) -> Any:
+        return self._data.dtype if dtype is None else dtype
+
     def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
         """Zeros of ``size`` in this tensor's dtype (unless ``dtype`` is given)."""
-        return _fac.zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _fac.zeros(*size, dtype=self._like(dtype), device=device, requires_grad=requires_grad)
 
     def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
         """Ones of ``size`` in this tensor's dtype (unless ``dtype`` is given)."""
-        return _fac.ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _fac.ones(*size, dtype=self._like(dtype), device=device, requires_grad=requires_grad)
 
     def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
         """An uninitialised tensor of ``size`` in this tensor's dtype (unless ``dtype`` is given)."""
-        return _fac.empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _fac.empty(*size, dtype=self._like(dtype), device=device, requires_grad=requires_grad)
 
     def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Tensor:
         """``fill_value`` everywhere, in this tensor's dtype (unless ``dtype`` is given)."""
-        return _fac.full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _fac.full(size, fill_value, dtype=self._like(dtype), device=device, requires_grad=requires_grad)
 
     def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
         """A copy of ``data`` in this tensor's dtype (unless ``dtype`` is given)."""
-        return _fac.tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _fac.tensor(data, dtype=self._like(dtype), device=device, requires_grad=requires_grad)
 
     # comparisons as methods (bool tensors, no gradient)
     def eq(self, other: Any) -> Tensor:
