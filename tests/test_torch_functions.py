@@ -318,7 +318,7 @@ def test_more_functions_match_pytorch_with_gradients(name, fn):
     a = np.random.default_rng(4).standard_normal((4, 5))
     x, t = _t(a), torch.tensor(a, requires_grad=True)
     out, ref = fn(tc, x), fn(torch, t)
-    np.testing.assert_array_equal(out._data, ref.detach().numpy())
+    np.testing.assert_allclose(out._data, ref.detach().numpy(), rtol=1e-12, atol=1e-14)
     seed = np.random.default_rng(5).standard_normal(out.shape)
     out.backward(Tensor(seed))
     ref.backward(torch.tensor(seed))
@@ -339,3 +339,36 @@ def test_counting_functions_match_pytorch():
         np.testing.assert_array_equal(ours._data, theirs.numpy())
     with pytest.raises(RuntimeError):
         tc.bincount(tc.tensor([-1], dtype=np.int64))
+
+
+EXTRA = [
+    ("diagonal", lambda m, x: m.diagonal(x)),
+    ("diagonal_offset", lambda m, x: x.diagonal(1)),
+    ("diagonal_neg", lambda m, x: m.diagonal(x, -2)),
+    ("diagonal_3d", lambda m, x: x.reshape(2, 2, 5).diagonal(0, 0, 2)),
+    ("diag_2d", lambda m, x: m.diag(x, 1)),
+    ("diag_1d", lambda m, x: m.diag(x[0])),
+    ("diag_1d_offset", lambda m, x: x[1].diag(-1)),
+    ("trace", lambda m, x: m.trace(x)),
+    ("where_method", lambda m, x: x.where(x > 0, x * 2)),
+    ("where_fn", lambda m, x: m.where(x > 0, x, -x)),
+    ("clamp_min", lambda m, x: m.clamp_min(x, 0.1)),
+    ("clamp_max", lambda m, x: x.clamp_max(-0.1)),
+    ("var_mean", lambda m, x: m.var_mean(x, 1)[0] + m.var_mean(x, 1)[1]),
+    ("std_mean", lambda m, x: m.std_mean(x, 0, keepdim=True)[0] * m.std_mean(x, 0, keepdim=True)[1]),
+]
+
+
+@pytest.mark.parametrize("name, fn", EXTRA, ids=[c[0] for c in EXTRA])
+def test_extra_functions_match_pytorch_with_gradients(name, fn):
+    test_more_functions_match_pytorch_with_gradients(name, fn)
+
+
+def test_logical_ops_and_argwhere_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]])
+    for fn in (lambda m, x: m.logical_not(x), lambda m, x: m.logical_and(x, x > 1), lambda m, x: x.logical_or(x < 0),
+               lambda m, x: m.logical_xor(x, x > 0), lambda m, x: m.argwhere(x), lambda m, x: m.where(x > 0)[1]):
+        ours, theirs = fn(tc, tc.tensor(a)), fn(torch, torch.tensor(a))
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(ours._data, theirs.numpy())

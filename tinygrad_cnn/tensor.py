@@ -964,6 +964,48 @@ class Tensor:
         """The upper triangle of the last two dimensions."""
         return _idx.triu(self, diagonal)
 
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other`` (``torch.where(condition, self, other)``)."""
+        return where(condition, self, other)
+
+    def clamp_min(self, min: float) -> Tensor:  # noqa: A002
+        """``clamp(min=min)``."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: float) -> Tensor:  # noqa: A002
+        """``clamp(max=max)``."""
+        return self.clamp(max=max)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal of the (dim1, dim2) planes, moved to the last dimension (differentiable)."""
+        return _idx.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """1-D: a square matrix with this on a diagonal; 2-D: that diagonal as 1-D."""
+        return _idx.diag(self, diagonal)
+
+    def trace(self) -> Tensor:
+        """The sum of the main diagonal of a 2-D tensor."""
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        return self.diagonal().sum()
+
+    def logical_not(self) -> Tensor:
+        """Element-wise NOT of the truth values (bool)."""
+        return Tensor._make(np.logical_not(self._data), None, False)
+
+    def logical_and(self, other: Any) -> Tensor:
+        """Element-wise AND of the truth values (bool)."""
+        return Tensor._make(np.logical_and(self._data, _fac.as_array(other)), None, False)
+
+    def logical_or(self, other: Any) -> Tensor:
+        """Element-wise OR of the truth values (bool)."""
+        return Tensor._make(np.logical_or(self._data, _fac.as_array(other)), None, False)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        """Element-wise XOR of the truth values (bool)."""
+        return Tensor._make(np.logical_xor(self._data, _fac.as_array(other)), None, False)
+
     def count_nonzero(self, dim: Any = None) -> Tensor:
         """The int64 number of non-zero elements (along ``dim``)."""
         d = None if dim is None else _red.normalize_dims(self.ndim, dim, "count_nonzero")

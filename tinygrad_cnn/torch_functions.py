@@ -13,6 +13,7 @@ from . import functional as _F
 from .ops import index as _idx
 from .ops import linalg as _la
 from .tensor import Tensor, maximum
+from .tensor import where as _where3
 
 __all__ = [
     "abs", "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg", "negative",
@@ -26,7 +27,8 @@ __all__ = [
     "topk", "nonzero", "unique", "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "isclose",
     "isnan", "isinf", "isfinite", "numel", "is_tensor", "is_floating_point", "clone", "detach",
     "any", "all", "broadcast_to", "einsum", "repeat_interleave", "tril", "triu", "count_nonzero", "bincount",
-    "meshgrid",
+    "meshgrid", "where", "argwhere", "clamp_min", "clamp_max", "diagonal", "diag", "trace", "logical_not",
+    "logical_and", "logical_or", "logical_xor", "var_mean", "std_mean",
 ]
 
 
@@ -619,3 +621,78 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
     if indexing == "xy" and len(grids) >= 2:  # "xy" is "ij" with the first two dimensions swapped
         grids = [g.transpose(0, 1) for g in grids]
     return tuple(grids)
+
+
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+    """``where(condition, input, other)``: ``input`` where ``condition`` holds, else ``other``
+    (differentiable in both); ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    if input is None and other is None:
+        cond = condition if isinstance(condition, Tensor) else Tensor._make(np.asarray(condition), None, False)
+        return _idx.nonzero(cond, True)
+    if input is None or other is None:
+        raise TypeError("where() expected both input and other, or neither")
+    return _where3(condition, input, other)
+
+
+def argwhere(input: Tensor) -> Tensor:  # noqa: A002
+    """The int64 (count, ndim) positions of the non-zero elements."""
+    return _idx.nonzero(_input(input, "argwhere"), False)
+
+
+def clamp_min(input: Tensor, min: float) -> Tensor:  # noqa: A001,A002
+    """``clamp(input, min=min)``."""
+    return _input(input, "clamp_min").clamp(min=min)
+
+
+def clamp_max(input: Tensor, max: float) -> Tensor:  # noqa: A001,A002
+    """``clamp(input, max=max)``."""
+    return _input(input, "clamp_max").clamp(max=max)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """The (dim1, dim2) diagonal as the last dimension."""
+    return _idx.diagonal(_input(input, "diagonal"), offset, dim1, dim2)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """1-D → a matrix with it on a diagonal; 2-D → that diagonal."""
+    return _idx.diag(_input(input, "diag"), diagonal)
+
+
+def trace(input: Tensor) -> Tensor:  # noqa: A002
+    """The sum of a matrix's main diagonal."""
+    return _input(input, "trace").trace()
+
+
+def logical_not(input: Tensor) -> Tensor:  # noqa: A002
+    """Element-wise NOT (bool)."""
+    return _input(input, "logical_not").logical_not()
+
+
+def logical_and(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    """Element-wise AND (bool)."""
+    return _input(input, "logical_and").logical_and(other)
+
+
+def logical_or(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    """Element-wise OR (bool)."""
+    return _input(input, "logical_or").logical_or(other)
+
+
+def logical_xor(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    """Element-wise XOR (bool)."""
+    return _input(input, "logical_xor").logical_xor(other)
+
+
+def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+             correction: Any = None) -> tuple[Tensor, Tensor]:
+    """``(var, mean)`` in one call."""
+    x = _input(input, "var_mean")
+    return x.var(dim, unbiased, keepdim, correction=correction), x.mean(dim, keepdim)
+
+
+def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+             correction: Any = None) -> tuple[Tensor, Tensor]:
+    """``(std, mean)`` in one call."""
+    x = _input(input, "std_mean")
+    return x.std(dim, unbiased, keepdim, correction=correction), x.mean(dim, keepdim)

@@ -459,3 +459,36 @@ def tril(a: Tensor, diagonal: int = 0) -> Tensor:
 def triu(a: Tensor, diagonal: int = 0) -> Tensor:
     """``torch.triu``: the upper triangle (on and above ``diagonal``) of the last two dimensions, zeros below."""
     return _triangle(a, int(diagonal), False, "triu")
+
+
+def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """``torch.diagonal``: the (dim1, dim2) diagonal, shifted by ``offset``, as the last dimension."""
+    if a.ndim < 2:
+        raise RuntimeError(f"diagonal: expected a tensor with at least 2 dimensions, got shape {a.shape}")
+    d1, d2 = one_dim(a, dim1, "diagonal"), one_dim(a, dim2, "diagonal")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    rest = [d for d in range(a.ndim) if d not in (d1, d2)]
+    moved = a.permute(*rest, d1, d2) if rest + [d1, d2] != list(range(a.ndim)) else a
+    rows, cols = moved.shape[-2:]
+    start_r, start_c = max(-offset, 0), max(offset, 0)
+    n = max(min(rows - start_r, cols - start_c), 0)
+    r = np.arange(n) + start_r
+    c = np.arange(n) + start_c
+    return moved[(Ellipsis, r, c)]
+
+
+_diagonal = diagonal  # ``diag``'s argument shadows the function's name
+
+
+def diag(a: Tensor, diagonal: int = 0) -> Tensor:
+    """``torch.diag``: a 1-D tensor placed on a diagonal of a square matrix, or a 2-D tensor's diagonal."""
+    if a.ndim == 2:
+        return _diagonal(a, diagonal)
+    if a.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {a.ndim}D")
+    n = a.shape[0] + abs(diagonal)
+    rows = np.arange(a.shape[0]) + max(-diagonal, 0)
+    cols = np.arange(a.shape[0]) + max(diagonal, 0)
+    flat = rows * n + cols
+    return ScatterAdd.apply(a, 0, flat, (n * n,)).reshape(n, n)
