@@ -231,3 +231,26 @@ def test_transforms_match_torchvision_arithmetic():
     with pytest.raises(ValueError):
         vision.transforms.Normalize((0.5,), (0.0,))
     assert vision.transforms.Lambda(lambda v: v * 2)(3) == 6
+
+
+def test_mnist_stand_in_reads_the_idx_files_when_root_has_them(tmp_path, monkeypatch):
+    from tinygrad_cnn.data import MNIST_FILES
+    from tinygrad_cnn.data.vision import datasets as vds
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in MNIST_FILES:
+        (raw / name).write_bytes(b"")
+    calls = []
+
+    def fake_load(folder, train=True):
+        calls.append((folder, train))
+        n = 6 if train else 3
+        return np.zeros((n, 28, 28), dtype=np.uint8), np.arange(n, dtype=np.uint8)
+
+    monkeypatch.setattr(vds, "load_mnist", fake_load)
+    train = vds.MNIST(tmp_path, train=True)
+    test = vds.MNIST(str(tmp_path), train=False, download=True)
+    assert (train.source, len(train), test.source, len(test)) == ("idx", 6, "idx", 3)
+    assert calls == [(raw, True), (raw, False)]
+    assert vds.MNIST(tmp_path / "elsewhere").source == "sample"
