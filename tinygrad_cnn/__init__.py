@@ -5,7 +5,7 @@
 
 from tinygrad_cnn import _cli_start  # noqa: F401, I001  (first: Ctrl-C while `tinygrad-cnn` starts; see the module)
 from . import tensor as _tensor  # noqa: F401, I001 - then Tensor: autograd and ops build on it
-from . import autograd, data, functional, nn, optim
+from . import autograd, data, functional, nn, optim, utils
 from .autograd import (
     Function,
     backward,
@@ -19,30 +19,49 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
+from .factories import (  # PyTorch's signatures (device=, generator=, ...) over the core constructors
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .generator import Generator
 from .kernels.execution import get_num_threads, set_num_threads
+from .nn import functional as _nn_functional  # noqa: F401 - makes tc.nn.functional reachable, as torch.nn.functional
 from .rng import manual_seed
 from .serialization import load, save
 from .tensor import (
     Tensor,
-    arange,
     cat,
     from_numpy,
-    full,
     get_default_dtype,
     is_floating_point,
     is_tensor,
     maximum,
-    ones,
-    ones_like,
-    rand,
-    randn,
     set_default_dtype,
     stack,
-    tensor,
     where,
-    zeros,
-    zeros_like,
 )
+from .torch_functions import *  # noqa: F403 - the module-level twins of the Tensor methods
+from .torch_functions import __all__ as _torch_functions_all
 
 __version__ = "0.1.0"
 
@@ -157,7 +176,28 @@ __all__ = [
     "gradgradcheck_report",
     "check_model",
     "epsilon_sweep",
+    "device",
+    "cuda",
+    "backends",
+    "accelerator",
+    "Generator",
+    "utils",
+    "set_default_device",
+    "get_default_device",
+    "as_tensor",
+    "empty",
+    "empty_like",
+    "eye",
+    "full_like",
+    "linspace",
+    "logspace",
+    "rand_like",
+    "randint",
+    "randint_like",
+    "randn_like",
+    "randperm",
 ]
+__all__ += [n for n in _torch_functions_all if n not in __all__]
 
 # Last, because they shadow the builtins float, int and bool in this module's namespace.
 from ._docs import apply as _apply_docs  # noqa: E402  (one-line docstrings of small methods, see _docs.py)

@@ -380,14 +380,17 @@ class Tensor:
         return self.grad_fn is not None and self.grad_fn._retained is not None
 
     # ------------------------------------------------------------------ dtype
-    def to(self, dtype: Any) -> Tensor:
-        """A copy in another dtype (differentiable between floating types); the same tensor if the dtype matches."""
-        if isinstance(dtype, Tensor):
-            dtype = dtype.dtype
-        d = _dt.to_dtype(dtype)
-        if d == self._data.dtype:
-            return self
-        if d.kind not in "fc":  # an integer or bool result carries no gradient, as in PyTorch
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """PyTorch's ``to(device=None, dtype=None, non_blocking=False, copy=False)``, ``to(dtype, ...)``
+        and ``to(tensor, ...)``: the same tensor when nothing changes (and ``copy`` is False), else a
+        copy (differentiable into floating dtypes). Devices other than the CPU raise."""
+        if len(args) == 1 and not kwargs and isinstance(args[0], np.dtype):  # the library's own casts: no parsing
+            d, copy = args[0], False
+        else:
+            _dev, d, copy = _device.parse_to("to", args, kwargs)
+        if d is None or d == self._data.dtype:
+            return self.clone() if copy else self
+        if d.kind not in "fc":
             return Tensor._make(self._data.astype(d), None, False)
         return _ew.Cast.apply(self, d)
 
@@ -865,6 +868,412 @@ class Tensor:
         """``x[index] = value``: in place, recorded by autograd as PyTorch's ``index_put``/``copy_``."""
         _ip.setitem(self, index, value)
 
+    # ------------------------------------------------------------------ PyTorch compatibility
+    # Devices (CPU only), and the methods PyTorch programs call beyond the core above. Each body is a
+    # call into ops/ (index, stats, trig) or a composition of differentiable methods.
+    @property
+    def device(self) -> _device.device:
+        """Where the tensor lives: always ``device(type='cpu')``."""
+        return _device.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        """False: tensors live on the CPU."""
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        """True: tensors live on the CPU."""
+        return True
+
+    def get_device(self) -> int:
+        """-1, PyTorch's answer for a CPU tensor."""
+        return -1
+
+    def cpu(self) -> Tensor:
+        """The tensor itself (it is already on the CPU)."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Raise: this is a CPU-only framework (PyTorch's "not compiled with CUDA" error)."""
+        raise _device.not_available(_device.device("cuda"))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor in ``other``'s dtype."""
+        return self.to(other.dtype)
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return int(self._data.itemsize)
+
+    def nelement(self) -> int:
+        """The number of elements (``numel``)."""
+        return int(self._data.size)
+
+    def ndimension(self) -> int:
+        """The number of dimensions (``dim``)."""
+        return self._data.ndim
+
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """The tensor itself when its memory is C-ordered, else a C-ordered copy (differentiable)."""
+        return self if self._data.flags.c_contiguous else _ew.Clone.apply(self)
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """Whether the memory is C-ordered (False after a transpose, as PyTorch)."""
+        return bool(self._data.flags.c_contiguous)
+
+    # factories shaped by this tensor's dtype
+    def _like(self, dtype: Any) -> Any:
+        return self._data.dtype if dtype is None else dtype
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of ``size`` in this tensor's dtype (unless ``dtype`` is given)."""
+        return _fac.zeros(*size, dtype=self._like(dtype), device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of ``size`` in this tensor's dtype (unless ``dtype`` is given)."""
+        return _fac.ones(*size, dtype=self._like(dtype), device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """An uninitialised tensor of ``size`` in this tensor's dtype (unless ``dtype`` is given)."""
+        return _fac.empty(*size, dtype=self._like(dtype), device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        """``fill_value`` everywhere, in this tensor's dtype (unless ``dtype`` is given)."""
+        return _fac.full(size, fill_value, dtype=self._like(dtype), device=device, requires_grad=requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A copy of ``data`` in this tensor's dtype (unless ``dtype`` is given)."""
+        return _fac.tensor(data, dtype=self._like(dtype), device=device, requires_grad=requires_grad)
+
+
+    def equal(self, other: Tensor) -> bool:
+        """True when both have the same shape and elements (``torch.equal``)."""
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
+
+    def allclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        """``|self - other| <= atol + rtol * |other|`` everywhere (``torch.allclose``)."""
+        return bool(np.allclose(self._data, _fac.as_array(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def isnan(self) -> Tensor:
+        """Where the elements are NaN (bool)."""
+        return Tensor._make(np.isnan(self._data), None, False)
+
+    def isinf(self) -> Tensor:
+        """Where the elements are ±inf (bool)."""
+        return Tensor._make(np.isinf(self._data), None, False)
+
+    def isfinite(self) -> Tensor:
+        """Where the elements are finite (bool)."""
+        return Tensor._make(np.isfinite(self._data), None, False)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Whether any element (along ``dim``) is non-zero, as a bool tensor."""
+        d = None if dim is None else _red.normalize_dims(self.ndim, dim, "any")
+        return Tensor._make(np.asarray(np.any(self._data, axis=d, keepdims=keepdim)), None, False)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Whether all elements (along ``dim``) are non-zero, as a bool tensor."""
+        d = None if dim is None else _red.normalize_dims(self.ndim, dim, "all")
+        return Tensor._make(np.asarray(np.all(self._data, axis=d, keepdims=keepdim)), None, False)
+
+    # more maths (differentiable where PyTorch's are)
+    def sin(self) -> Tensor:
+        """Element-wise sine."""
+        return _trig.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        """Element-wise cosine."""
+        return _trig.Cos.apply(self)
+
+    def tan(self) -> Tensor:
+        """Element-wise tangent (sin / cos)."""
+        return self.sin() / self.cos()
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), exact for small x."""
+        return _trig.Log1p.apply(self)
+
+    def expm1(self) -> Tensor:
+        """eˣ − 1, exact for small x."""
+        return _trig.Expm1.apply(self)
+
+    def log2(self) -> Tensor:
+        """Base-2 logarithm."""
+        return self.log() / float(np.log(2.0))
+
+    def log10(self) -> Tensor:
+        """Base-10 logarithm."""
+        return self.log() / float(np.log(10.0))
+
+    def exp2(self) -> Tensor:
+        """2 to the power x."""
+        return (self * float(np.log(2.0))).exp()
+
+    def square(self) -> Tensor:
+        """x * x."""
+        return self * self
+
+    def reciprocal(self) -> Tensor:
+        """1 / x."""
+        return 1.0 / self
+
+    def rsqrt(self) -> Tensor:
+        """1 / √x."""
+        return 1.0 / self.sqrt()
+
+    def floor(self) -> Tensor:
+        """Round down; piecewise constant, so it carries no gradient (as ``round``)."""
+        return Tensor._make(np.floor(self._data), None, False)
+
+    def ceil(self) -> Tensor:
+        """Round up; piecewise constant, so it carries no gradient (as ``round``)."""
+        return Tensor._make(np.ceil(self._data), None, False)
+
+    def trunc(self) -> Tensor:
+        """Round towards zero; piecewise constant, so it carries no gradient (as ``round``)."""
+        return Tensor._make(np.trunc(self._data), None, False)
+
+    def maximum(self, other: Any) -> Tensor:
+        """Element-wise maximum (``torch.maximum``)."""
+        return maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Element-wise minimum (``torch.minimum``; ties share the gradient, as PyTorch)."""
+        return -maximum(-self, -other if isinstance(other, Tensor) else -np.asarray(other))
+
+    # reductions
+    def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+        """Variance over ``dim`` (Bessel's correction by default, as PyTorch)."""
+        return _stats.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+        """Standard deviation over ``dim`` (Bessel's correction by default, as PyTorch)."""
+        return _stats.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        """The vector p-norm over ``dim`` (all elements by default)."""
+        return _stats.norm(self, p, dim, keepdim, dtype)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        """The product of the elements (along ``dim``)."""
+        return _stats.prod(self, dim, keepdim, dtype)
+
+    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        """The maximum over ``dim``; ties share the gradient."""
+        return _stats.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        """The minimum over ``dim``; ties share the gradient."""
+        return _stats.amin(self, dim, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        """log Σ exp(x) over ``dim``, computed stably."""
+        return _stats.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim: int, dtype: Any = None) -> Tensor:
+        """Running sum along ``dim``."""
+        return _idx.cumsum(self, dim, dtype)
+
+    # linear algebra
+    def mm(self, mat2: Tensor) -> Tensor:
+        """Matrix product of two 2-D tensors (no broadcasting)."""
+        _fac.check_ndim("mm", (self, mat2), 2)
+        if self.shape[1] != mat2.shape[0]:
+            raise RuntimeError(f"mm: mat1 and mat2 shapes cannot be multiplied ({self.shape[0]}x{self.shape[1]} "
+                               f"and {mat2.shape[0]}x{mat2.shape[1]})")
+        return _la.matmul(self, mat2)
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p)."""
+        _fac.check_ndim("bmm", (self, mat2), 3)
+        if self.shape[0] != mat2.shape[0] or self.shape[2] != mat2.shape[1]:
+            raise RuntimeError(f"bmm: expected (b, n, m) @ (b, m, p), got shapes {self.shape} and {mat2.shape}")
+        return _la.matmul(self, mat2)
+
+    def dot(self, other: Tensor) -> Tensor:
+        """The inner product of two 1-D tensors."""
+        _fac.check_ndim("dot", (self, other), 1)
+        return _la.matmul(self, other)
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        """The outer product of two 1-D tensors: (n,) × (m,) → (n, m)."""
+        _fac.check_ndim("outer", (self, vec2), 1)
+        return self.reshape(-1, 1) * vec2.reshape(1, -1)
+
+    def t(self) -> Tensor:
+        """The transpose of a 2-D tensor (a tensor with fewer dimensions is returned as is)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    # shapes and indexing
+    def view_as(self, other: Tensor) -> Tensor:
+        """``view(other.shape)``."""
+        return self.view(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """``reshape(other.shape)``."""
+        return self.reshape(other.shape)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        """Split dimension ``dim`` into ``sizes``."""
+        d = _red.normalize_dims(self.ndim, dim, "unflatten")[0]
+        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1:])
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """``transpose(axis0, axis1)``."""
+        return self.transpose(axis0, axis1)
+
+    swapdims = swapaxes
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """Elements ``start .. start + length`` along ``dim``."""
+        d = _idx.one_dim(self, dim, "narrow")
+        if start < 0:
+            start += self.shape[d]
+        if not 0 <= start <= start + length <= self.shape[d]:
+            raise IndexError(f"narrow: start {start} + length {length} exceeds dimension size {self.shape[d]}")
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at ``index`` along ``dim``, that dimension removed."""
+        d = _idx.one_dim(self, dim, "select")
+        return self[(slice(None),) * d + (index,)]
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tile the tensor ``sizes[i]`` times along each dimension."""
+        return _idx.repeat(self, sizes)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """Reverse the order along ``dims``."""
+        return _idx.flip(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Shift elements along ``dims`` with wrap-around."""
+        return _idx.roll(self, shifts, dims)
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of ``split_size`` (or of the listed sizes) along ``dim``."""
+        return _idx.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most ``chunks`` equal pieces along ``dim``."""
+        return _idx.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``."""
+        return _idx.unbind(self, dim)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """Pick along ``dim`` with an int64 index of the same rank."""
+        return _idx.gather(self, dim, index)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """A copy with ``src`` (a tensor, or a number ``value``) written at the index positions."""
+        return _idx.scatter(self, dim, index, value if src is None else src)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """In-place ``scatter`` for tensors outside the graph (one-hot targets); returns self."""
+        return _idx.scatter_(self, dim, index, value if src is None else src)
+
+    def scatter_add(self, dim: int, index: Any, src: Tensor) -> Tensor:
+        """A copy with ``src``'s elements added at the index positions."""
+        return _idx.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The slices at the positions of a 1-D int64 ``index`` along ``dim``."""
+        return _idx.index_select(self, dim, index)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """The elements where the bool ``mask`` (broadcast) holds, as a 1-D tensor."""
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        shape = np.broadcast_shapes(m.shape, self.shape)
+        src = self if self.shape == shape else self.expand(shape)
+        return src[np.broadcast_to(m, shape)]
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """``(values, indices)`` sorted along ``dim``."""
+        return _idx.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """The int64 indices that sort along ``dim``."""
+        return _idx.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+        return _idx.topk(self, k, dim, largest, sorted)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The int64 positions of the non-zero elements."""
+        return _idx.nonzero(self, as_tuple)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
+               dim: int | None = None) -> Any:
+        """The distinct values (sorted), with inverse indices and counts on request."""
+        return _idx.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None) -> Tensor:
+        """Each element (or slice along ``dim``) repeated ``repeats`` times."""
+        return _idx.repeat_interleave(self, repeats, dim)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dimensions."""
+        return _idx.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dimensions."""
+        return _idx.triu(self, diagonal)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other`` (``torch.where(condition, self, other)``)."""
+        return where(condition, self, other)
+
+    def clamp_min(self, min: float) -> Tensor:  # noqa: A002
+        """``clamp(min=min)``."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: float) -> Tensor:  # noqa: A002
+        """``clamp(max=max)``."""
+        return self.clamp(max=max)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal of the (dim1, dim2) planes, moved to the last dimension (differentiable)."""
+        return _idx.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """1-D: a square matrix with this on a diagonal; 2-D: that diagonal as 1-D."""
+        return _idx.diag(self, diagonal)
+
+    def trace(self) -> Tensor:
+        """The sum of the main diagonal of a 2-D tensor."""
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        return self.diagonal().sum()
+
+    def logical_not(self) -> Tensor:
+        """Element-wise NOT of the truth values (bool)."""
+        return Tensor._make(np.logical_not(self._data), None, False)
+
+    def logical_and(self, other: Any) -> Tensor:
+        """Element-wise AND of the truth values (bool)."""
+        return Tensor._make(np.logical_and(self._data, _fac.as_array(other)), None, False)
+
+    def logical_or(self, other: Any) -> Tensor:
+        """Element-wise OR of the truth values (bool)."""
+        return Tensor._make(np.logical_or(self._data, _fac.as_array(other)), None, False)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        """Element-wise XOR of the truth values (bool)."""
+        return Tensor._make(np.logical_xor(self._data, _fac.as_array(other)), None, False)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        """The int64 number of non-zero elements (along ``dim``)."""
+        d = None if dim is None else _red.normalize_dims(self.ndim, dim, "count_nonzero")
+        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=d), dtype=np.int64), None, False)
+
+
 # ---------------------------------------------------------------------- factories
 
 
@@ -979,9 +1388,14 @@ def maximum(a: Any, b: Any) -> Tensor:
 
 
 from . import autograd  # noqa: E402 - autograd builds Tensors, so it comes after the class, as ops do
+from . import device as _device  # noqa: E402
+from . import factories as _fac  # noqa: E402
 from . import rng as _rng  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
+from .ops import index as _idx  # noqa: E402
 from .ops import inplace as _ip  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
 from .ops import reduce as _red  # noqa: E402
 from .ops import shape as _sh  # noqa: E402
+from .ops import stats as _stats  # noqa: E402
+from .ops import trig as _trig  # noqa: E402

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd import no_grad
+from ..device import device as _device
+from ..device import not_available, parse_to
 from ..tensor import Tensor
 
 __all__ = ["Module", "Parameter"]
@@ -322,11 +324,15 @@ class Module:
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ dtype
-    def to(self, dtype: Any) -> Module:
-        """Convert every parameter (and its gradient) to ``dtype`` in place; returns self."""
-        d = np.dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """PyTorch's ``to(device)``, ``to(dtype)``, ``to(tensor)`` and ``to(device=, dtype=)``: convert
+        every floating-point parameter (and its gradient) and buffer to the dtype, in place; returns self.
+        The device must be the CPU (others raise, as a CPU-only PyTorch)."""
+        _dev, d, _copy = parse_to("Module.to", args, kwargs)
+        if d is None:
+            return self
         if d.kind != "f":
-            raise TypeError(f"Module.to: only floating point dtypes are supported, got {d}")
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={d}")
         for p in self.parameters():
             if p._data.dtype != d:
                 p._data = p._data.astype(d)
@@ -342,6 +348,14 @@ class Module:
 
     def double(self) -> Module:
         return self.to(np.float64)
+
+    def cpu(self) -> Module:
+        """The module itself: everything is already on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raise: this is a CPU-only framework (PyTorch's "not compiled with CUDA" error)."""
+        raise not_available(_device("cuda"))
 
     def apply(self, fn: Any) -> Module:
         """Call ``fn(module)`` on every sub-module, then on self (as PyTorch)."""

@@ -226,6 +226,8 @@ def _normalize_index(index: Any) -> Any:
         return index._data
     if isinstance(index, list):
         return np.asarray(index)
+    if isinstance(index, range):  # x[range(n), target], as PyTorch accepts
+        return np.arange(index.start, index.stop, index.step)
     return index
 
 
