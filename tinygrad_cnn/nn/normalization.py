@@ -58,9 +58,9 @@ class _BatchNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dt)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dt)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+            self.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dtype=dt), None, False))
+            self.register_buffer("running_var", Tensor._make(np.ones(num_features, dtype=dt), None, False))
+            self.register_buffer("num_batches_tracked", Tensor._make(np.array(0, dtype=np.int64), None, False))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)

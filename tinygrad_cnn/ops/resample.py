@@ -141,14 +141,10 @@ def pad_matrix(in_len: int, before: int, after: int, mode: str) -> np.ndarray:
         index = np.where(index >= in_len, period - index, index)
     elif mode == "replicate":
         index = np.clip(index, 0, in_len - 1)
-    else:  # circular
-        index = index % in_len
+    else:  # circular: negative widths crop first, then the kept part wraps around (as PyTorch)
+        kept = np.arange(max(0, -before), in_len - max(0, -after))
+        index = kept[np.arange(-max(0, before), len(kept) + max(0, after)) % len(kept)]
     return _one_hot(index, in_len)
-
-
-def crop_matrix(in_len: int, before: int, after: int) -> np.ndarray:
-    """Negative padding crops: the kept rows of the identity."""
-    return np.eye(in_len)[-before if before < 0 else 0: in_len + after if after < 0 else in_len]
 
 
 def maps_for(fn: type[_AxisMaps], x: Tensor, maps: Sequence[tuple[int, np.ndarray]]) -> Tensor:
