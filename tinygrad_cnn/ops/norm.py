@@ -9,12 +9,14 @@ batch statistics, μ and σ² depend on x, and the gradient (derived in ``docs/m
     ∂L/∂γ  = Σ ∂L/∂y ⊙ x̂,  ∂L/∂β = Σ ∂L/∂y
 
 with the means over ``dims``. With fixed statistics x̂ is affine in x: ∂L/∂x = ∂L/∂x̂ / √(σ² + ε).
-The backward is Tensor ops: when it is itself recorded (``create_graph=True``) x̂ and 1/√(σ² + ε) are
-recomputed from x with Tensor ops, so the second derivative is exact; otherwise the saved statistics
-are used as constants.
+The backward is Tensor ops: when it is itself recorded (``create_graph=True``) x̂ and σ⁻¹ = 1/√(σ² + ε)
+are recomputed from x by two differentiable ops (``normalize``, ``inv_std``), so the second derivative
+is exact and the derivation view can name them; otherwise the saved statistics are used as constants.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -24,6 +26,55 @@ from ..tensor import Tensor
 
 def _const(array: np.ndarray) -> Tensor:
     return Tensor._make(array, None, False)
+
+
+class Normalize(Function):
+    """x̂ = (x − μ)/σ over ``dims`` (σ = √(σ² + ε)): the normalised input, as a recorded backward uses it.
+
+    ∂L/∂x = σ⁻¹ ⊙ (∂L/∂x̂ − mean(∂L/∂x̂) − x̂ ⊙ mean(∂L/∂x̂ ⊙ x̂)); x̂ is this op's own output and σ⁻¹ is
+    ``inv_std``, so the rule is differentiable again.
+    """
+
+    name = "normalize"
+
+    @staticmethod
+    def forward(ctx, x, dims, eps):
+        ctx.dim, ctx.eps = dims, eps
+        mean, var = statistics(x._data, dims)
+        out = ((x._data - mean) / np.sqrt(var + x.dtype.type(eps))).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, xhat = ctx.saved_tensors
+        dims = ctx.dim
+        invstd = InvStd.apply(x, dims, ctx.eps)
+        return invstd * (g - g.mean(dims, keepdim=True) - xhat * (g * xhat).mean(dims, keepdim=True)), None, None
+
+
+class InvStd(Function):
+    """σ⁻¹ = 1/√(σ² + ε), σ² the biased variance over ``dims`` (kept as size-1 axes).
+
+    ∂σ⁻¹/∂xₖ = −σ⁻² x̂ₖ / M for the M elements of each group, so ∂L/∂x = −∂L/∂σ⁻¹ ⊙ σ⁻² ⊙ x̂ / M.
+    """
+
+    name = "inv_std"
+
+    @staticmethod
+    def forward(ctx, x, dims, eps):
+        ctx.dim, ctx.eps = dims, eps
+        ctx._count = math.prod(x.shape[d] for d in dims)
+        _, var = statistics(x._data, dims)
+        out = (1.0 / np.sqrt(var + x.dtype.type(eps))).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, invstd = ctx.saved_tensors
+        xhat = Normalize.apply(x, ctx.dim, ctx.eps)
+        return g * invstd * invstd * xhat * (-1.0 / ctx._count), None, None
 
 
 class BatchNorm(Function):
@@ -51,10 +102,8 @@ class BatchNorm(Function):
     def backward(ctx, g):
         x, weight, bias = ctx.saved_tensors
         dims, shape = ctx._dims, ctx._param_shape
-        if ctx.training and is_grad_enabled():  # recorded: x̂ and 1/σ as functions of x
-            centred = x - x.mean(dims, keepdim=True)
-            invstd = ((centred * centred).mean(dims, keepdim=True) + ctx.eps) ** -0.5
-            xhat = centred * invstd
+        if ctx.training and is_grad_enabled():  # recorded: x̂ and σ⁻¹ as (differentiable) functions of x
+            xhat, invstd = Normalize.apply(x, dims, ctx.eps), InvStd.apply(x, dims, ctx.eps)
         else:
             invstd = _const(ctx._invstd)
             if is_grad_enabled():  # fixed statistics: x̂ is affine in x
