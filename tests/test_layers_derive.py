@@ -68,3 +68,27 @@ def test_gradcheck_table_has_every_new_op_to_second_order():
         if case.op in ("batch_norm", "gelu", "interpolate", "adaptive_max_pool2d", "dropout2d"):
             row = check_case(case)
             assert row["passed"] and row["second_order"] == "pass", row
+
+
+def test_batchnorm_page_prints_what_it_shows():
+    """docs/maths/batchnorm.md: the python blocks run in order; a text block right after a block that prints
+    is that block's output (the hand derivation's text blocks come before any code)."""
+    import contextlib
+    import io
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "maths" / "batchnorm.md").read_text(encoding="utf-8")
+    namespace: dict = {}
+    previous, printed, checked = None, "", 0
+    for kind, body in re.findall(r"```(python|text)\n(.*?)```", page, flags=re.S):
+        if kind == "python":
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                exec(compile(body, "docs/maths/batchnorm.md", "exec"), namespace)
+            printed = buf.getvalue()
+        elif previous == "python" and printed:
+            assert printed.rstrip("\n") == body.rstrip("\n")
+            checked += 1
+        previous = kind
+    assert checked == 3
