@@ -57,6 +57,7 @@ def check_p(p: float) -> float:
 
 
 def dropout(x: Tensor, p: float, training: bool) -> Tensor:
+    """Element-wise dropout in training mode; x itself otherwise (or when p = 0), as PyTorch."""
     p = check_p(p)
     if not training or p == 0.0:
         return x
@@ -64,6 +65,7 @@ def dropout(x: Tensor, p: float, training: bool) -> Tensor:
 
 
 def dropout2d(x: Tensor, p: float, training: bool) -> Tensor:
+    """Channel-wise dropout of (N, C, H, W) (or (N, C, L), with PyTorch's warning) in training mode."""
     p = check_p(p)
     if x.ndim not in (3, 4):
         raise ValueError(

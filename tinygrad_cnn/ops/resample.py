@@ -12,7 +12,6 @@ map again, so derivatives of every order exist. ``docs/maths/pooling.md`` shows 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -85,6 +84,7 @@ def adaptive_windows(in_len: int, out_len: int) -> list[tuple[int, int]]:
 
 
 def adaptive_avg_matrix(in_len: int, out_len: int) -> np.ndarray:
+    """Rows of 1/k over each adaptive window of k inputs."""
     a = np.zeros((out_len, in_len))
     for i, (lo, hi) in enumerate(adaptive_windows(in_len, out_len)):
         a[i, lo:hi] = 1.0 / (hi - lo)
@@ -154,7 +154,3 @@ def maps_for(fn: type[_AxisMaps], x: Tensor, maps: Sequence[tuple[int, np.ndarra
     if not kept:
         return fn.apply(x, ((x.ndim - 1, np.eye(x.shape[-1])),))
     return fn.apply(x, kept)
-
-
-def output_size_from_scale(in_len: int, scale: float) -> int:
-    return int(math.floor(in_len * scale))
