@@ -113,7 +113,7 @@ def test_models_reject_bad_images_and_labels():
         tc.nn.CrossEntropyLoss()(logits, np.array([3, 10]))
     with pytest.raises(ValueError, match="unknown model"):
         build_model("resnet")
-    assert set(MODELS) == {"seed", "lenet"}
+    assert set(MODELS) == {"seed", "lenet", "allconv"}
 
 
 def test_help_mentions_every_flag():

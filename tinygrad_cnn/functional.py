@@ -232,3 +232,11 @@ def cross_entropy(
             per = per * weight.reshape(*wshape)
         return _reduce(-per.sum(dim), reduction)
     return nll_loss(logp, target_arr, weight=weight, ignore_index=ignore_index, reduction=reduction)
+
+
+# Normalisation, dropout, activations, adaptive pooling, interpolation and the padding modes live in
+# functional_layers.py; its ``pad`` (all four modes) replaces the constant-only one imported above.
+from .functional_layers import *  # noqa: E402,F403
+from .functional_layers import __all__ as _layers_all  # noqa: E402
+
+__all__ += [name for name in _layers_all if name not in __all__]

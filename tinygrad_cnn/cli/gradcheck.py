@@ -96,7 +96,9 @@ def _cases() -> list[Case]:
         Case("avg_pool2d", "kernel 3, stride 2, padding 1",
              lambda x: F.avg_pool2d(x, 3, stride=2, padding=1), ((1, 2, 5, 5),)),
     ]
-    return cases
+    from .gradcheck_layers import layer_cases  # normalisation, dropout, activations, resampling
+
+    return cases + layer_cases()
 
 
 def _inputs(case: Case, rng: np.random.Generator) -> list[Tensor]:

@@ -40,7 +40,8 @@ from ..tensor import Tensor
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model", choices=sorted(MODELS), default="lenet",
-        help="lenet: ten digits, cross-entropy, Adam (default); seed: the article's 0-vs-1 CNN, squared error, SGD",
+        help="lenet: ten digits, cross-entropy, Adam (default); seed: the article's 0-vs-1 CNN, squared error, SGD; "
+        "allconv: ten digits, all-convolutional with batch norm and dropout, Adam",
     )
     parser.add_argument("--epochs", type=int, default=None, help="passes over the training set (default: per model)")
     parser.add_argument("--batch-size", type=int, default=None, help="images per gradient step (default: per model)")

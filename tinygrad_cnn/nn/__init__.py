@@ -1,6 +1,8 @@
 """``tinygrad_cnn.nn``: modules, layers, losses and initialisers with PyTorch's names and semantics."""
 
 from . import init
+from .activation import ELU, GELU, Hardtanh, LeakyReLU, ReLU6, SiLU, Softplus
+from .dropout import Dropout, Dropout2d
 from .layers import (
     AvgPool2d,
     Conv2d,
@@ -17,6 +19,15 @@ from .layers import (
 )
 from .loss import BCELoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .resampling import (
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    ConvTranspose2d,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 
 __all__ = [
     "init",
@@ -38,4 +49,24 @@ __all__ = [
     "BCELoss",
     "CrossEntropyLoss",
     "NLLLoss",
+    # normalisation, dropout, activations, adaptive pooling, upsampling, transposed convolution
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+    "GroupNorm",
+    "Dropout",
+    "Dropout2d",
+    "LeakyReLU",
+    "ELU",
+    "GELU",
+    "SiLU",
+    "Softplus",
+    "Hardtanh",
+    "ReLU6",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
+    "Upsample",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+    "ConvTranspose2d",
 ]

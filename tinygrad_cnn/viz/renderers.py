@@ -299,3 +299,6 @@ NOTES = {
     "route": "route_to_argmax(G) each gradient sent to the position that held the window's max",
     "spread": "spread_mean(G) each gradient shared equally over its pooling window",
 }
+
+
+from . import layer_renderers as _layer_renderers  # noqa: E402,F401 - registers the rules of normalisation and resampling
