@@ -1,6 +1,7 @@
 """``tinygrad_cnn.nn``: modules, layers, losses and initialisers with PyTorch's names and semantics."""
 
-from . import init
+from . import init, utils
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .layers import (
     AvgPool2d,
     Conv2d,
@@ -17,6 +18,7 @@ from .layers import (
 )
 from .loss import BCELoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, Parameter
+from .unflatten import Unflatten
 
 __all__ = [
     "init",
@@ -34,6 +36,12 @@ __all__ = [
     "Softmax",
     "LogSoftmax",
     "Sequential",
+    "ModuleList",
+    "ModuleDict",
+    "ParameterList",
+    "ParameterDict",
+    "Unflatten",
+    "utils",
     "MSELoss",
     "BCELoss",
     "CrossEntropyLoss",
