@@ -16,7 +16,17 @@ from .layers import (
     Softmax,
     Tanh,
 )
-from .loss import BCELoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module, Parameter
 from .unflatten import Unflatten
 
@@ -46,4 +56,9 @@ __all__ = [
     "BCELoss",
     "CrossEntropyLoss",
     "NLLLoss",
+    "L1Loss",
+    "SmoothL1Loss",
+    "HuberLoss",
+    "BCEWithLogitsLoss",
+    "KLDivLoss",
 ]
