@@ -269,3 +269,20 @@ def test_load_state_dict_errors():
         opt.load_state_dict({"state": {}, "param_groups": []})
     with pytest.raises(ValueError, match="doesn't match the size"):
         opt.load_state_dict({"state": {}, "param_groups": [{"lr": 0.1, "params": [0]}]})
+
+
+def test_named_parameters_as_torch():
+    torch = pytest.importorskip("torch")
+    ours_model, theirs_model = nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    opt = optim.SGD(ours_model.named_parameters(), lr=0.1, momentum=0.9)
+    topt = torch.optim.SGD(theirs_model.named_parameters(), lr=0.1, momentum=0.9)
+    assert opt.param_groups[0]["param_names"] == topt.param_groups[0]["param_names"] == ["weight", "bias"]
+    assert list(opt.param_groups[0]) == list(topt.param_groups[0])
+    assert opt.state_dict()["param_groups"] == topt.state_dict()["param_groups"]
+    with pytest.raises(ValueError, match="with/without names"):
+        opt.add_param_group({"params": [nn.Parameter(np.ones(1))]})
+    with pytest.raises(ValueError, match="with/without names"):
+        optim.SGD([("a", nn.Parameter(np.ones(1))), nn.Parameter(np.ones(1))], lr=0.1)
+    fresh = optim.SGD(nn.Linear(3, 2).parameters(), lr=0.5)
+    fresh.load_state_dict(opt.state_dict())
+    assert fresh.param_groups[0]["param_names"] == ["weight", "bias"] and fresh.param_groups[0]["lr"] == 0.1

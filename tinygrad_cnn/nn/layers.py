@@ -64,7 +64,13 @@ def _reset_weight_and_bias(weight: Parameter, bias: Parameter | None) -> None:
 
 
 class Identity(Module):
+    """Returns its input; any constructor arguments are accepted and ignored, as PyTorch's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """``input`` itself."""
         return input
 
 

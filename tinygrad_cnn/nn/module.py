@@ -172,6 +172,7 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation: subclasses override it; call the module (``m(x)``), not ``forward``, to run it."""
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required \"forward\" function")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -204,6 +205,7 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), t
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter once (what an optimizer needs), in registration order."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
@@ -214,15 +216,18 @@ class Module:
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer once, in registration order."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for each direct sub-module."""
         for name, m in self._modules.items():
             if m is not None:
                 yield name, m
 
     def children(self) -> Iterator[Module]:
+        """The direct sub-modules."""
         for _, m in self.named_children():
             yield m
 
@@ -244,6 +249,7 @@ class Module:
             stack.extend(reversed(kids))
 
     def modules(self) -> Iterator[Module]:
+        """Every module in the tree, self first, each once."""
         for _, m in self.named_modules():
             yield m
 
@@ -258,6 +264,7 @@ class Module:
         return self
 
     def eval(self) -> Module:
+        """Evaluation mode (``train(False)``): dropout off, batch norm on running statistics; returns self."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
@@ -410,9 +417,11 @@ class Module:
         return self
 
     def float(self) -> Module:
+        """Convert floating-point parameters and buffers to float32; returns self."""
         return self.to(np.float32)
 
     def double(self) -> Module:
+        """Convert floating-point parameters and buffers to float64; returns self."""
         return self.to(np.float64)
 
     def apply(self, fn: Any) -> Module:
@@ -424,6 +433,7 @@ class Module:
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
+        """The module's own settings for its ``repr`` (``in_features=2, ...``); override in layers."""
         return ""
 
     def __repr__(self) -> str:

@@ -80,6 +80,10 @@ class Optimizer:
             )
         else:
             params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]  # model.named_parameters() gives (name, p)
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names and len(names) != len(params):
+            raise ValueError("all optimizer params should be with/without names. Some param names are missing")
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, but parameter {i} is a {type(p).__name__}")
@@ -87,6 +91,8 @@ class Optimizer:
                 raise ValueError(f"can't optimize a non-leaf Tensor (parameter {i}, shape {p.shape})")
         group = dict(param_group)
         group["params"] = params
+        if names:
+            group["param_names"] = names
         for name, default in self.defaults.items():
             if default is required and name not in group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
@@ -96,6 +102,12 @@ class Optimizer:
                 "optimizer contains a parameter group with duplicate parameters; in future, this will cause "
                 "an error", UserWarning, stacklevel=3,
             )
+        for g in self.param_groups:
+            if ("param_names" in group) != ("param_names" in g):
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. cannot add param group "
+                    f"{'with' if 'param_names' in group else 'without'} names to the optimizer"
+                )
         present = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in present for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -194,10 +206,12 @@ class Optimizer:
                 continue
             state[p] = {name: _cast(p, name, value) for name, value in saved.items()}
         for mine, theirs in zip(self.param_groups, saved_groups):
-            params = mine["params"]
+            params, names = mine["params"], mine.get("param_names")
             mine.clear()
             mine.update({k: v for k, v in theirs.items() if k != "params"})
             mine["params"] = params
+            if names is not None and "param_names" not in mine:
+                mine["param_names"] = names
         self.state = state
 
     def __repr__(self) -> str:
