@@ -35,6 +35,12 @@ SCHEDULES = [
     ("OneCycleLR", dict(max_lr=[0.5, 0.2], epochs=4, steps_per_epoch=8, anneal_strategy="linear")),
     ("OneCycleLR", dict(max_lr=0.5, total_steps=31, three_phase=True, pct_start=0.25, div_factor=10.0,
                         final_div_factor=100.0, base_momentum=0.8, max_momentum=0.9)),
+    ("ConstantLR", dict(factor=0.5, total_iters=4)),
+    ("LinearLR", dict()),
+    ("LinearLR", dict(start_factor=0.1, end_factor=0.9, total_iters=12)),
+    ("PolynomialLR", dict(total_iters=20, power=2.0)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=5)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.001)),
 ]
 
 
@@ -123,7 +129,7 @@ def test_reduce_on_plateau_arguments():
         sched_mod.ReduceLROnPlateau(opt, min_lr=[0.1, 0.2])
 
 
-@pytest.mark.parametrize("name, kwargs", SCHEDULES[:6] + [("LambdaLR", dict(lr_lambda=Halve()))])
+@pytest.mark.parametrize("name, kwargs", SCHEDULES[:6] + SCHEDULES[-6:] + [("LambdaLR", dict(lr_lambda=Halve()))])
 def test_state_dict_resumes_the_sequence(name, kwargs):
     def make():
         opt = optim.SGD([nn.Parameter(np.ones(1))], lr=0.1, momentum=0.9)
@@ -197,3 +203,43 @@ def test_step_with_epoch_uses_the_closed_form():
         warnings.simplefilter("ignore")
         tsched.step(7)
     assert sched.get_last_lr() == tsched.get_last_lr()
+
+
+@pytest.mark.parametrize("opt_name", ["SGD", "Adam"])
+def test_sequential_warmup_then_cosine_matches_torch(opt_name):
+    torch = pytest.importorskip("torch")
+    opt, topt = _two_group_optimizers(torch, opt_name)
+    mods = (sched_mod, opt), (torch.optim.lr_scheduler, topt)
+    built = []
+    for mod, o in mods:
+        warm = mod.LinearLR(o, start_factor=0.1, total_iters=5)
+        cos = mod.CosineAnnealingLR(o, T_max=20, eta_min=0.001)
+        step = mod.StepLR(o, step_size=3, gamma=0.5)
+        built.append(mod.SequentialLR(o, [warm, cos, step], milestones=[5, 20]))
+    sched, tsched = built
+    for _ in range(30):
+        assert [g["lr"] for g in opt.param_groups] == [g["lr"] for g in topt.param_groups]
+        assert sched.get_last_lr() == tsched.get_last_lr()
+        opt.step()
+        topt.step()
+        sched.step()
+        tsched.step()
+    saved = sched.state_dict()
+    assert len(saved["_schedulers"]) == 3 and "optimizer" not in saved
+
+
+def test_warm_restarts_with_fractional_epochs_match_torch():
+    torch = pytest.importorskip("torch")
+    opt, topt = _two_group_optimizers(torch, "SGD")
+    sched = sched_mod.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+    tsched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(topt, T_0=2, T_mult=2)
+    opt.step()
+    topt.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for epoch in np.arange(0, 15, 0.25):
+            sched.step(float(epoch))
+            tsched.step(float(epoch))
+            assert sched.get_last_lr() == tsched.get_last_lr()
+    with pytest.raises(ValueError, match="T_0"):
+        sched_mod.CosineAnnealingWarmRestarts(opt, T_0=0)
