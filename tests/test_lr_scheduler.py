@@ -243,3 +243,37 @@ def test_warm_restarts_with_fractional_epochs_match_torch():
             assert sched.get_last_lr() == tsched.get_last_lr()
     with pytest.raises(ValueError, match="T_0"):
         sched_mod.CosineAnnealingWarmRestarts(opt, T_0=0)
+
+
+@pytest.mark.parametrize("name, kwargs", [("MultiStepLR", dict(milestones=[2, 4, 4], gamma=0.5)),
+                                          ("OneCycleLR", dict(max_lr=0.5, total_steps=20)),
+                                          ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2))])
+def test_state_dict_survives_save_and_load(name, kwargs, tmp_path):
+    import tinygrad_cnn as tc
+
+    def make():
+        opt = optim.SGD([nn.Parameter(np.ones(1))], lr=0.1, momentum=0.9)
+        return opt, getattr(sched_mod, name)(opt, **kwargs)
+
+    opt, sched = make()
+    lrs = []
+    for i in range(9):
+        opt.step()
+        sched.step()
+        if i == 3:
+            tc.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, tmp_path / "c")
+        lrs.append(sched.get_last_lr())
+    opt2, sched2 = make()
+    saved = tc.load(tmp_path / "c")
+    opt2.load_state_dict(saved["opt"])
+    sched2.load_state_dict(saved["sched"])
+    rest = []
+    for _ in range(5):
+        opt2.step()
+        sched2.step()
+        rest.append(sched2.get_last_lr())
+    assert rest == lrs[4:]
+    if name == "MultiStepLR":
+        with pytest.warns(UserWarning, match="deprecated"):
+            sched2.step(3)
+        assert sched2.get_last_lr() == [0.1 * 0.5]

@@ -286,3 +286,20 @@ def test_named_parameters_as_torch():
     fresh = optim.SGD(nn.Linear(3, 2).parameters(), lr=0.5)
     fresh.load_state_dict(opt.state_dict())
     assert fresh.param_groups[0]["param_names"] == ["weight", "bias"] and fresh.param_groups[0]["lr"] == 0.1
+
+
+def test_load_state_dict_checks_shapes_and_accepts_integer_steps():
+    w = nn.Parameter(np.ones(3))
+    opt = optim.Adam([w], lr=0.1)
+    group = {k: v for k, v in opt.param_groups[0].items() if k != "params"} | {"lr": 7.0, "params": [0]}
+    bad = {"state": {0: {"step": 2, "exp_avg": np.zeros(2), "exp_avg_sq": np.zeros(2)}}, "param_groups": [group]}
+    with pytest.raises(ValueError, match=r"exp_avg.*\(2,\).*\(3,\)"):
+        opt.load_state_dict(bad)
+    assert opt.param_groups[0]["lr"] == 0.1 and len(opt.state) == 0  # nothing changed
+    good = {"state": {0: {"step": 2, "exp_avg": np.zeros(3), "exp_avg_sq": np.zeros(3)}},
+            "param_groups": bad["param_groups"]}
+    opt.load_state_dict(good)
+    assert opt.state[w]["step"].dtype == np.float32 and float(opt.state[w]["step"]) == 2.0
+    w.grad = Tensor(np.ones(3))
+    opt.step()
+    assert float(opt.state[w]["step"]) == 3.0

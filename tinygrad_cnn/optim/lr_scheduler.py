@@ -208,6 +208,11 @@ class MultiStepLR(LRScheduler):
         k = self.milestones[self.last_epoch]
         return [g["lr"] * self.gamma**k for g in self.optimizer.param_groups]
 
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore attributes; the milestones come back as a Counter (a saved file may hold a plain dict)."""
+        super().load_state_dict(state_dict)
+        self.milestones = Counter(dict(self.milestones))
+
     def _get_closed_form_lr(self) -> list[float]:
         milestones = sorted(self.milestones.elements())
         return [base * self.gamma ** bisect_right(milestones, self.last_epoch) for base in self.base_lrs]

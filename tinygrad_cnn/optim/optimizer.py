@@ -225,11 +225,17 @@ class Optimizer:
 def _cast(p: Tensor, name: str, value: Any) -> Any:
     """A copy of one saved state entry: arrays and Tensors as Tensors of the parameter's dtype
     (``step`` keeps its own dtype, as PyTorch)."""
-    if value is None or isinstance(value, (int, float)):
+    if value is None:
         return value
+    if isinstance(value, (int, float)):  # a step count saved as a number (older PyTorch checkpoints)
+        return _step_tensor(float(value)) if name == "step" else value
     if hasattr(value, "detach") and hasattr(value, "cpu") and not isinstance(value, Tensor):  # a torch tensor
         value = value.detach().cpu().numpy()
     arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+    if name != "step" and arr.shape != p._data.shape:
+        raise ValueError(
+            f"load_state_dict: state '{name}' has shape {arr.shape} for a parameter of shape {p._data.shape}"
+        )
     if name != "step" and arr.dtype.kind == "f" and p._data.dtype.kind == "f":
         arr = arr.astype(p._data.dtype)
     elif name == "step" and arr.dtype.kind != "f":
