@@ -247,3 +247,17 @@ def test_unflatten_as_torch():
     xg = Tensor(x, requires_grad=True)
     nn.Unflatten(1, (4, 5))(xg).sum().backward()
     np.testing.assert_array_equal(xg.grad.numpy(), np.ones((3, 20)))
+
+
+def test_parameter_dict_refuses_names_pytorch_refuses():
+    torch = pytest.importorskip("torch")
+    for m, make in ((nn, lambda: tc.ones(1)), (torch.nn, lambda: torch.ones(1))):
+        pdict = m.ParameterDict()
+        for bad in ("keys", "a.b", ""):
+            with pytest.raises(KeyError):
+                pdict[bad] = make()
+        if m is nn:  # PyTorch keeps the refused keys in its list (len 3); we leave the dict unchanged
+            assert len(pdict) == 0 and list(pdict) == []
+    pdict = nn.ParameterDict({"w": tc.ones(1)})
+    pdict["w"] = nn.Parameter(np.zeros(2))
+    assert pdict["w"].shape == (2,) and len(pdict) == 1

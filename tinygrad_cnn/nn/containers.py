@@ -292,13 +292,18 @@ class ParameterDict(Module):
     def __getitem__(self, key: str) -> Any:
         if key not in self._keys:
             raise KeyError(key)
-        return getattr(self, key)
+        return self._parameters[key] if key in self._parameters else self.__dict__[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if not isinstance(key, str):
-            raise TypeError(f"ParameterDict keys must be strings, got {type(key).__name__}")
+        value = _as_parameter(value)
+        if isinstance(value, Parameter):
+            self.register_parameter(key, value)  # PyTorch's name checks: no dots, no clash with a method
+        else:
+            if not isinstance(key, str):
+                raise TypeError(f"ParameterDict keys must be strings, got {type(key).__name__}")
+            self._parameters.pop(key, None)
+            object.__setattr__(self, key, value)
         self._keys[key] = None
-        setattr(self, key, _as_parameter(value))
 
     def __delitem__(self, key: str) -> None:
         del self._keys[key]
