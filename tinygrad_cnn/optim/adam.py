@@ -67,12 +67,11 @@ class Adam(Optimizer):
                     state["max_exp_avg_sq"] = _state_tensor(np.zeros_like(p._data))
             state["step"]._data += 1
             t = float(state["step"]._data)
-            value = p._data
             if wd != 0:
                 if decoupled:
-                    value = value * (1 - lr * wd)
+                    p._data *= 1 - lr * wd  # the version is bumped once, with the update below
                 else:
-                    g = g + wd * value
+                    g = g + wd * p._data
             m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
             lerp_(m, g, 1 - b1)
             v *= b2
@@ -85,7 +84,7 @@ class Adam(Optimizer):
                 denom = np.sqrt(vmax) / bias2_sqrt + eps
             else:
                 denom = np.sqrt(v) / bias2_sqrt + eps
-            self._write(p, value - step_size * (m / denom))
+            self._subtract(p, step_size * (m / denom))
 
 
 class AdamW(Adam):

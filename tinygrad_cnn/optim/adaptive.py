@@ -74,9 +74,9 @@ class RMSprop(Optimizer):
                 buf = state["momentum_buffer"]._data
                 buf *= mu
                 buf += g / avg
-                self._write(p, p._data - lr * buf)
+                self._subtract(p, lr * buf)
             else:
-                self._write(p, p._data - lr * (g / avg))
+                self._subtract(p, lr * (g / avg))
 
 
 class Adagrad(Optimizer):
@@ -137,7 +137,7 @@ class Adagrad(Optimizer):
             clr = lr / (1 + (t - 1) * lr_decay)
             s = state["sum"]._data
             s += g * g
-            self._write(p, p._data - clr * (g / (np.sqrt(s) + eps)))
+            self._subtract(p, clr * (g / (np.sqrt(s) + eps)))
 
 
 class Adadelta(Optimizer):
@@ -184,4 +184,4 @@ class Adadelta(Optimizer):
             delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
             u *= rho
             u += (1 - rho) * (delta * delta)
-            self._write(p, p._data - lr * delta)
+            self._subtract(p, lr * delta)

@@ -144,9 +144,9 @@ class Optimizer:
             yield p, g.astype(p._data.dtype, copy=False)
 
     @staticmethod
-    def _write(p: Tensor, value: np.ndarray) -> None:
-        """Store the new value of ``p`` in its own array and record the in-place change."""
-        p._data[...] = value
+    def _subtract(p: Tensor, update: np.ndarray) -> None:
+        """p ← p − update in the parameter's own array, and record the in-place change."""
+        p._data -= update
         p._bump_version()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

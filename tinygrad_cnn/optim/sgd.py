@@ -62,4 +62,4 @@ class SGD(Optimizer):
                     buf._data *= mu
                     buf._data += (1 - tau) * g
                 g = g + mu * buf._data if nesterov else buf._data
-            self._write(p, p._data - lr * g)
+            self._subtract(p, lr * g)
