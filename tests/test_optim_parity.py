@@ -35,6 +35,14 @@ CASES = [
     ("Adadelta", dict()),
     ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1)),
     ("Adadelta", dict(maximize=True)),
+    ("Adamax", dict()),
+    ("Adamax", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1, maximize=True)),
+    ("NAdam", dict()),
+    ("NAdam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1, momentum_decay=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict()),
+    ("RAdam", dict(lr=0.01, betas=(0.5, 0.9), weight_decay=0.1)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
 ]
 
 
@@ -77,7 +85,8 @@ def test_every_step_matches_torch(name, kwargs):
             np.testing.assert_allclose(mine.numpy(), value.numpy(), rtol=1e-10, atol=1e-13)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+                                  "RAdam"])
 def test_float32_steps_match_torch(name):
     torch = pytest.importorskip("torch")
     w0, b0, x, y = (a.astype(np.float32) for a in _problem(1))
@@ -255,7 +264,7 @@ def test_hyperparameters_are_checked_as_torch():
 
 def test_defaults_and_repr_as_torch():
     torch = pytest.importorskip("torch")
-    for name in ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"]:
+    for name in ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]:
         ours = getattr(optim, name)([nn.Parameter(np.ones(1))])
         theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(1))])
         assert ours.defaults == theirs.defaults, name

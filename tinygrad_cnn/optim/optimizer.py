@@ -222,24 +222,28 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+_SCALAR_STATE = ("step", "mu_product")  # per-parameter counters, not per-element buffers
+
+
 def _cast(p: Tensor, name: str, value: Any) -> Any:
-    """A copy of one saved state entry: arrays and Tensors as Tensors of the parameter's dtype
-    (``step`` keeps its own dtype, as PyTorch)."""
+    """A copy of one saved state entry: buffers as Tensors of the parameter's shape and dtype; the scalar
+    counters (``step``, NAdam's ``mu_product``) keep their float32, so a resumed run continues bit for bit
+    (PyTorch casts ``mu_product`` to the parameter's dtype on load, which perturbs NAdam after a resume)."""
     if value is None:
         return value
     if isinstance(value, (int, float)):  # a step count saved as a number (older PyTorch checkpoints)
-        return _step_tensor(float(value)) if name == "step" else value
+        return _step_tensor(float(value)) if name in _SCALAR_STATE else value
     if hasattr(value, "detach") and hasattr(value, "cpu") and not isinstance(value, Tensor):  # a torch tensor
         value = value.detach().cpu().numpy()
     arr = value._data if isinstance(value, Tensor) else np.asarray(value)
-    if name != "step" and arr.shape != p._data.shape:
+    if name in _SCALAR_STATE:
+        return _state_tensor(np.array(arr, dtype=np.float32 if arr.dtype.kind != "f" else arr.dtype, copy=True))
+    if arr.shape != p._data.shape:
         raise ValueError(
             f"load_state_dict: state '{name}' has shape {arr.shape} for a parameter of shape {p._data.shape}"
         )
-    if name != "step" and arr.dtype.kind == "f" and p._data.dtype.kind == "f":
+    if arr.dtype.kind == "f" and p._data.dtype.kind == "f":
         arr = arr.astype(p._data.dtype)
-    elif name == "step" and arr.dtype.kind != "f":
-        arr = arr.astype(np.float32)
     return _state_tensor(np.array(arr, copy=True))
 
 
