@@ -299,3 +299,11 @@ def test_loss_modules_match_torch(rng):
     np.testing.assert_array_equal(loaded.weight.numpy(), w)
     with pytest.raises(ValueError, match="reduction"):
         nn.L1Loss(reduction="avg")
+
+
+def test_kl_div_negative_target_gives_nan_as_torch():
+    torch = pytest.importorskip("torch")
+    t = np.array([-0.5, 0.0, 0.5])
+    ours = F.kl_div(tc.zeros(3, dtype="float64"), Tensor(t), reduction="none").numpy()
+    theirs = torch.nn.functional.kl_div(torch.zeros(3, dtype=torch.float64), torch.tensor(t), reduction="none")
+    np.testing.assert_array_equal(ours, theirs.numpy())

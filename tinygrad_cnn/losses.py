@@ -377,7 +377,10 @@ def kl_div(
     else:
         positive = Tensor._make(target._data > 0, None, False)
         safe = where(positive, target, 1.0)
-        loss = where(positive, target * safe.log(), 0.0) - target * input
+        t_log_t = where(positive, target * safe.log(), 0.0)
+        if (target._data < 0).any():  # not a probability: NaN there, as PyTorch's xlogy gives
+            t_log_t = where(Tensor._make(target._data < 0, None, False), float("nan"), t_log_t)
+        loss = t_log_t - target * input
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)
