@@ -261,3 +261,33 @@ def test_parameter_dict_refuses_names_pytorch_refuses():
     pdict = nn.ParameterDict({"w": tc.ones(1)})
     pdict["w"] = nn.Parameter(np.zeros(2))
     assert pdict["w"].shape == (2,) and len(pdict) == 1
+
+
+def test_forward_hooks_as_torch():
+    torch = pytest.importorskip("torch")
+    theirs_net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)).double()
+    ours_net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).double()
+    ours_net.load_state_dict(theirs_net.state_dict())
+    x = np.arange(6.0).reshape(2, 3)
+    results = []
+    for net, make in ((ours_net, Tensor), (theirs_net, torch.tensor)):
+        seen = []
+        handles = [
+            net[1].register_forward_hook(lambda mod, args, out, seen=seen: seen.append(("post", tuple(out.shape)))),
+            net[0].register_forward_pre_hook(lambda mod, args: (args[0] * 2,)),
+            net[2].register_forward_hook(lambda mod, args, out: out + 1),
+            net[2].register_forward_hook(lambda mod, args, out, seen=seen: seen.append("first"), prepend=True),
+            net[0].register_forward_pre_hook(lambda mod, args, kwargs: ((args[0] + 1,), kwargs), with_kwargs=True),
+        ]
+        hooked = net(make(x)).detach().numpy().copy()
+        for h in handles:
+            h.remove()
+        handles[0].remove()  # twice is fine
+        results.append((hooked, seen, net(make(x)).detach().numpy()))
+    (ours, ours_seen, ours_plain), (theirs, theirs_seen, theirs_plain) = results
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    np.testing.assert_allclose(ours_plain, theirs_plain, rtol=1e-12)
+    assert not np.allclose(ours, ours_plain)
+    assert ours_seen == theirs_seen == [("post", (2, 4)), "first"]
+    with pytest.raises(TypeError, match="callable"):
+        nn.ReLU().register_forward_hook(3)

@@ -7,13 +7,14 @@ produces PyTorch's keys (``"0.weight"``, ``"conv1.bias"``) and weights move betw
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
+from .hooks import RemovableHandle, add_hook, call_with_hooks
 
 __all__ = ["Module", "Parameter"]
 
@@ -176,13 +177,35 @@ class Module:
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required \"forward\" function")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        out = self.forward(*args, **kwargs)
+        pre, post = self.__dict__.get("_forward_pre_hooks"), self.__dict__.get("_forward_hooks")
+        if pre or post:
+            out = call_with_hooks(self, pre or OrderedDict(), post or OrderedDict(), args, kwargs)
+        else:
+            out = self.forward(*args, **kwargs)
         path = self._path
         if path is not None and isinstance(out, Tensor):
             node = out.grad_fn
             if node is not None and node._label is None:
                 node._label = path
         return out
+
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each forward; a non-None result replaces the inputs.
+        Returns a handle whose ``remove()`` unregisters it."""
+        if "_forward_pre_hooks" not in self.__dict__:
+            object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        return add_hook(self._forward_pre_hooks, hook, with_kwargs, prepend)
+
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each forward; a non-None result replaces the output.
+        Returns a handle whose ``remove()`` unregisters it."""
+        if "_forward_hooks" not in self.__dict__:
+            object.__setattr__(self, "_forward_hooks", OrderedDict())
+        return add_hook(self._forward_hooks, hook, with_kwargs, prepend)
 
     # ------------------------------------------------------------------ traversal
     def named_parameters(
