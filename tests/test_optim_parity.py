@@ -312,3 +312,60 @@ def test_load_state_dict_checks_shapes_and_accepts_integer_steps():
     w.grad = Tensor(np.ones(3))
     opt.step()
     assert float(opt.state[w]["step"]) == 3.0
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(lr=0.5, max_iter=4, history_size=3),
+                                    dict(lr=0.8, max_iter=7, max_eval=5, tolerance_change=1e-5)])
+def test_lbfgs_matches_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    w0, b0, x = rng.standard_normal((3, 4)) * 0.3, rng.standard_normal(3) * 0.3, rng.standard_normal((8, 4)) * 0.5
+    y = np.tanh(x @ rng.standard_normal((4, 3)) * 0.5)
+    w, b = nn.Parameter(w0.copy()), nn.Parameter(b0.copy())
+    tw, tb = torch.nn.Parameter(torch.from_numpy(w0.copy())), torch.nn.Parameter(torch.from_numpy(b0.copy()))
+    opt, topt = optim.LBFGS([w, b], **kwargs), torch.optim.LBFGS([tw, tb], **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((Tensor(x) @ w.T + b).tanh() - Tensor(y)).pow(2).mean()
+        loss.backward()
+        return loss
+
+    def tclosure():
+        topt.zero_grad()
+        loss = ((torch.from_numpy(x) @ tw.T + tb).tanh() - torch.from_numpy(y)).pow(2).mean()
+        loss.backward()
+        return loss
+
+    for _ in range(4):
+        loss, tloss = opt.step(closure), topt.step(tclosure)
+        assert loss.item() == pytest.approx(tloss.item(), rel=1e-9)
+        np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-8, atol=1e-11)
+        np.testing.assert_allclose(b.detach().numpy(), tb.detach().numpy(), rtol=1e-8, atol=1e-11)
+    state, tstate = opt.state[w], topt.state[tw]
+    assert set(state) == set(tstate)
+    assert (state["func_evals"], state["n_iter"]) == (tstate["func_evals"], tstate["n_iter"])
+    assert opt.state_dict()["param_groups"] == topt.state_dict()["param_groups"]
+    fresh_w, fresh_b = nn.Parameter(w.detach().numpy().copy()), nn.Parameter(b.detach().numpy().copy())
+    fresh = optim.LBFGS([fresh_w, fresh_b], **kwargs)
+    fresh.load_state_dict(opt.state_dict())
+
+    def fresh_closure():
+        fresh.zero_grad()
+        loss = ((Tensor(x) @ fresh_w.T + fresh_b).tanh() - Tensor(y)).pow(2).mean()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    fresh.step(fresh_closure)
+    np.testing.assert_array_equal(fresh_w.detach().numpy(), w.detach().numpy())
+
+
+def test_lbfgs_arguments():
+    p = nn.Parameter(np.ones(2))
+    with pytest.raises(ValueError, match="parameter groups"):
+        optim.LBFGS([{"params": [p]}, {"params": [nn.Parameter(np.ones(1))]}])
+    with pytest.raises(ValueError, match="line_search_fn"):
+        optim.LBFGS([p], line_search_fn="strong_wolfe")
+    with pytest.raises(RuntimeError, match="closure"):
+        optim.LBFGS([p]).step()

@@ -11,6 +11,7 @@ from . import lr_scheduler
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
 from .adaptive import Adadelta, Adagrad, RMSprop
+from .lbfgs import LBFGS
 from .lr_scheduler import StepLR  # kept at this level for existing imports
 from .optimizer import Optimizer
 from .sgd import SGD
@@ -26,6 +27,7 @@ __all__ = [
     "Adamax",
     "NAdam",
     "RAdam",
+    "LBFGS",
     "lr_scheduler",
     "StepLR",
 ]

@@ -45,6 +45,8 @@ class Optimizer:
     """Base class: holds ``param_groups`` (each a dict with its ``params`` and hyper-parameters) and
     ``state`` (a ``defaultdict(dict)`` keyed by the parameter)."""
 
+    _state_shaped_like_params = True  # per-element buffers (exp_avg, ...) that load_state_dict checks
+
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
             raise TypeError(
@@ -204,7 +206,10 @@ class Optimizer:
             if p is None:
                 state[key] = saved
                 continue
-            state[p] = {name: _cast(p, name, value) for name, value in saved.items()}
+            if self._state_shaped_like_params:
+                state[p] = {name: _cast(p, name, value) for name, value in saved.items()}
+            else:
+                state[p] = {name: _copy_plain(value) for name, value in saved.items()}
         for mine, theirs in zip(self.param_groups, saved_groups):
             params, names = mine["params"], mine.get("param_names")
             mine.clear()
@@ -245,6 +250,19 @@ def _cast(p: Tensor, name: str, value: Any) -> Any:
     if arr.dtype.kind == "f" and p._data.dtype.kind == "f":
         arr = arr.astype(p._data.dtype)
     return _state_tensor(np.array(arr, copy=True))
+
+
+def _copy_plain(value: Any) -> Any:
+    """A deep copy of NumPy-held state (arrays, scalars, lists of them), Tensors turned into arrays."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy_plain(v) for v in value)
+    if hasattr(value, "detach") and hasattr(value, "cpu") and not isinstance(value, Tensor):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    if isinstance(value, Tensor):
+        value = value._data
+    if isinstance(value, np.ndarray):
+        return value.copy() if value.ndim else value[()]
+    return value
 
 
 def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
