@@ -41,6 +41,12 @@ SCHEDULES = [
     ("PolynomialLR", dict(total_iters=20, power=2.0)),
     ("CosineAnnealingWarmRestarts", dict(T_0=5)),
     ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.001)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3, step_size_down=5, mode="triangular2")),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range", gamma=0.9,
+                      base_momentum=0.7, max_momentum=0.95)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2, scale_fn=lambda x: 0.5 ** x,
+                      scale_mode="iterations", cycle_momentum=False)),
 ]
 
 
@@ -63,8 +69,8 @@ def test_sequence_matches_torch(name, kwargs, opt_name, opt_kwargs):
     for _ in range(steps):
         assert [g["lr"] for g in opt.param_groups] == [g["lr"] for g in topt.param_groups]
         assert sched.get_last_lr() == tsched.get_last_lr()
-        if name == "OneCycleLR":
-            key = "betas" if opt_name == "Adam" else "momentum"
+        if name in ("OneCycleLR", "CyclicLR"):
+            key = "betas" if opt_name == "Adam" else "momentum"  # cycled by OneCycleLR
             assert [g[key] for g in opt.param_groups] == [g[key] for g in topt.param_groups]
         opt.step()
         topt.step()
@@ -129,7 +135,10 @@ def test_reduce_on_plateau_arguments():
         sched_mod.ReduceLROnPlateau(opt, min_lr=[0.1, 0.2])
 
 
-@pytest.mark.parametrize("name, kwargs", SCHEDULES[:6] + SCHEDULES[-6:] + [("LambdaLR", dict(lr_lambda=Halve()))])
+ONE_GROUP = [c for c in SCHEDULES if not any(isinstance(c[1].get(k), list) for k in ("base_lr", "max_lr"))]
+
+
+@pytest.mark.parametrize("name, kwargs", ONE_GROUP + [("LambdaLR", dict(lr_lambda=Halve()))])
 def test_state_dict_resumes_the_sequence(name, kwargs):
     def make():
         opt = optim.SGD([nn.Parameter(np.ones(1))], lr=0.1, momentum=0.9)
@@ -277,3 +286,20 @@ def test_state_dict_survives_save_and_load(name, kwargs, tmp_path):
         with pytest.warns(UserWarning, match="deprecated"):
             sched2.step(3)
         assert sched2.get_last_lr() == [0.1 * 0.5]
+
+
+def test_chained_scheduler_matches_torch():
+    torch = pytest.importorskip("torch")
+    opt, topt = _two_group_optimizers(torch, "SGD")
+    chains = []
+    for mod, o in ((sched_mod, opt), (torch.optim.lr_scheduler, topt)):
+        chains.append(mod.ChainedScheduler([mod.ConstantLR(o, factor=0.1, total_iters=3),
+                                            mod.ExponentialLR(o, gamma=0.9)]))
+    ours, theirs = chains
+    for _ in range(10):
+        opt.step()
+        topt.step()
+        ours.step()
+        theirs.step()
+        assert ours.get_last_lr() == theirs.get_last_lr()
+    assert len(ours.state_dict()["_schedulers"]) == 2
