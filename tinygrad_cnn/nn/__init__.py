@@ -1,7 +1,8 @@
 """``tinygrad_cnn.nn``: modules, layers, losses and initialisers with PyTorch's names and semantics."""
 
-from . import init
+from . import init, utils
 from .activation import ELU, GELU, Hardtanh, LeakyReLU, ReLU6, SiLU, Softplus
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .dropout import Dropout, Dropout2d
 from .layers import (
     AvgPool2d,
@@ -17,7 +18,17 @@ from .layers import (
     Softmax,
     Tanh,
 )
-from .loss import BCELoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .resampling import (
@@ -28,6 +39,7 @@ from .resampling import (
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
 )
+from .unflatten import Unflatten
 
 __all__ = [
     "init",
@@ -45,6 +57,12 @@ __all__ = [
     "Softmax",
     "LogSoftmax",
     "Sequential",
+    "ModuleList",
+    "ModuleDict",
+    "ParameterList",
+    "ParameterDict",
+    "Unflatten",
+    "utils",
     "MSELoss",
     "BCELoss",
     "CrossEntropyLoss",
@@ -69,4 +87,9 @@ __all__ = [
     "UpsamplingNearest2d",
     "UpsamplingBilinear2d",
     "ConvTranspose2d",
+    "L1Loss",
+    "SmoothL1Loss",
+    "HuberLoss",
+    "BCEWithLogitsLoss",
+    "KLDivLoss",
 ]

@@ -8,8 +8,6 @@ U(−1/√fan_in, 1/√fan_in), as PyTorch does, so a ``state_dict`` moves betwe
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -17,6 +15,7 @@ import numpy as np
 from .. import functional as F  # noqa: N812
 from ..tensor import Tensor, get_default_dtype
 from . import init
+from .containers import Sequential  # noqa: F401 - re-exported: it lived here first
 from .module import Module, Parameter
 
 __all__ = [
@@ -65,7 +64,13 @@ def _reset_weight_and_bias(weight: Parameter, bias: Parameter | None) -> None:
 
 
 class Identity(Module):
+    """Returns its input; any constructor arguments are accepted and ignored, as PyTorch's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """``input`` itself."""
         return input
 
 
@@ -259,42 +264,3 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.log_softmax(input, self.dim)
-
-
-class Sequential(Module):
-    """Modules called in order; built from modules (named "0", "1", ...) or an ``OrderedDict``."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__()
-        if len(args) == 1 and isinstance(args[0], OrderedDict):
-            for name, module in args[0].items():
-                self.add_module(name, module)
-        else:
-            for i, module in enumerate(args):
-                if not isinstance(module, Module):
-                    raise TypeError(f"Sequential: argument {i} is a {type(module).__name__}, not a Module")
-                self.add_module(str(i), module)
-
-    def forward(self, input: Any) -> Any:  # noqa: A002
-        out = input
-        for module in self._modules.values():
-            out = module(out)
-        return out
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, idx: int | slice) -> Any:
-        if isinstance(idx, slice):
-            return Sequential(OrderedDict(list(self._modules.items())[idx]))
-        n = len(self)
-        if not -n <= idx < n:
-            raise IndexError(f"Sequential: index {idx} is out of range for {n} modules")
-        return list(self._modules.values())[idx % n]
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self

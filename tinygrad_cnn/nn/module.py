@@ -7,7 +7,7 @@ produces PyTorch's keys (``"0.weight"``, ``"conv1.bias"``) and weights move betw
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ from ..autograd import no_grad
 from ..device import device as _device
 from ..device import not_available, parse_to
 from ..tensor import Tensor
+from .hooks import RemovableHandle, add_hook, call_with_hooks
 
 __all__ = ["Module", "Parameter"]
 
@@ -114,10 +115,29 @@ class Module:
             if child is not None:
                 child._set_path(f"{path}.{name}")
 
+    def _check_new_name(self, kind: str, name: Any, registry: dict[str, Any]) -> None:
+        """PyTorch's rules for a name to register: a non-empty string without dots, not another attribute."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f"{kind} name can't contain \".\", got: {name}")
+        if name == "":
+            raise KeyError(f"{kind} name can't be empty string \"\"")
+        if hasattr(self, name) and name not in registry:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (or None) under ``name``, as assigning ``self.<name> = param`` does."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_new_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"register_parameter: expected nn.Parameter or None for '{name}', got {type(param).__name__}"
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' (nn.Parameter or None required)"
+            )
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(
+                f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created explicitly."
             )
         self._parameters[name] = param
 
@@ -145,8 +165,10 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` (or None) as a child under ``name``, as ``self.<name> = module`` does."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._check_new_name("module", name, self._modules)
         self._modules[name] = module
         if module is not None:
             module._set_path(name if self._path is None else f"{self._path}.{name}")
@@ -155,10 +177,15 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation: subclasses override it; call the module (``m(x)``), not ``forward``, to run it."""
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required \"forward\" function")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        out = self.forward(*args, **kwargs)
+        pre, post = self.__dict__.get("_forward_pre_hooks"), self.__dict__.get("_forward_hooks")
+        if pre or post:
+            out = call_with_hooks(self, pre or OrderedDict(), post or OrderedDict(), args, kwargs)
+        else:
+            out = self.forward(*args, **kwargs)
         path = self._path
         if path is not None and isinstance(out, Tensor):
             node = out.grad_fn
@@ -166,85 +193,162 @@ class Module:
                 node._label = path
         return out
 
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each forward; a non-None result replaces the inputs.
+        Returns a handle whose ``remove()`` unregisters it."""
+        if "_forward_pre_hooks" not in self.__dict__:
+            object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        return add_hook(self._forward_pre_hooks, hook, with_kwargs, prepend)
+
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each forward; a non-None result replaces the output.
+        Returns a handle whose ``remove()`` unregisters it."""
+        if "_forward_hooks" not in self.__dict__:
+            object.__setattr__(self, "_forward_hooks", OrderedDict())
+        return add_hook(self._forward_hooks, hook, with_kwargs, prepend)
+
     # ------------------------------------------------------------------ traversal
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """(name, parameter) pairs with dotted PyTorch names; a shared parameter is listed once."""
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs with dotted PyTorch names; a shared parameter is listed once
+        (under its first name) unless ``remove_duplicate=False``."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def _named_members(
+        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool
+    ) -> Iterator[tuple[str, Any]]:
         seen: set[int] = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
-            for name, p in module._parameters.items():
-                if p is None or id(p) in seen:
+            for name, t in getattr(module, registry).items():
+                if t is None or (remove_duplicate and id(t) in seen):
                     continue
-                seen.add(id(p))
-                yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
+                seen.add(id(t))
+                yield (f"{mod_prefix}.{name}" if mod_prefix else name), t
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter once (what an optimizer needs), in registration order."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         """(name, buffer) pairs with dotted PyTorch names."""
-        seen: set[int] = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
-        for mod_prefix, module in modules:
-            for name, b in module._buffers.items():
-                if b is None or id(b) in seen:
-                    continue
-                seen.add(id(b))
-                yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer once, in registration order."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for each direct sub-module."""
         for name, m in self._modules.items():
             if m is not None:
                 yield name, m
 
     def children(self) -> Iterator[Module]:
+        """The direct sub-modules."""
         for _, m in self.named_children():
             yield m
 
-    def named_modules(self, memo: set[int] | None = None, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """Every module in the tree, depth first, self first (iterative: deep models are fine)."""
+    def named_modules(
+        self, memo: set[Module] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """Every module in the tree, depth first, self first; a module reachable by two paths is listed
+        once unless ``remove_duplicate=False`` (iterative: deep models are fine)."""
         memo = set() if memo is None else memo
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in memo:
+            if module in memo:
                 continue
-            memo.add(id(module))
+            if remove_duplicate:
+                memo.add(module)
             yield name, module
             kids = [(f"{name}.{k}" if name else k, m) for k, m in module._modules.items() if m is not None]
             stack.extend(reversed(kids))
 
     def modules(self) -> Iterator[Module]:
+        """Every module in the tree, self first, each once."""
         for _, m in self.named_modules():
             yield m
 
     # ------------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> Module:
+        """Set training mode here and, through each child's own ``train``, below (as PyTorch)."""
         if not isinstance(mode, bool):
-            raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__}")
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+            raise ValueError(f"training mode is expected to be boolean, got {type(mode).__name__}")
+        object.__setattr__(self, "training", mode)
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self) -> Module:
+        """Evaluation mode (``train(False)``): dropout off, batch norm on running statistics; returns self."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradient recording on or off for every parameter (freezing layers); returns self."""
         for p in self.parameters():
-            p.requires_grad = requires_grad
+            p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (PyTorch ≥ 2's default), or zero it in place, cut from any graph."""
         for p in self.parameters():
+            if p.grad is None:
+                continue
             if set_to_none:
                 p.grad = None
-            elif p.grad is not None:
-                p.grad = Tensor(np.zeros_like(p._data))
+            else:
+                if p.grad.grad_fn is not None:
+                    p.grad.detach_()
+                else:
+                    p.grad.requires_grad_(False)
+                p.grad._data[...] = 0
+                p.grad._bump_version()
+
+    # ------------------------------------------------------------------ lookup by dotted name
+    def get_submodule(self, target: str) -> Module:
+        """The module at dotted path ``target`` (``"features.0"``; ``""`` is self)."""
+        if target == "":
+            return self
+        mod: Module = self
+        for item in target.split("."):
+            if not hasattr(mod, item):
+                raise AttributeError(f"{type(mod).__name__} has no attribute `{item}`")
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        return mod
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target`` (``"features.0.weight"``)."""
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(f"{type(mod).__name__} has no attribute `{name}`")
+        param = getattr(mod, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target`` (``"bn.running_mean"``)."""
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(f"{type(mod).__name__} has no attribute `{name}`")
+        if name not in mod._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return getattr(mod, name)
 
     # ------------------------------------------------------------------ state
     def state_dict(
@@ -344,9 +448,11 @@ class Module:
         return self
 
     def float(self) -> Module:
+        """Convert floating-point parameters and buffers to float32; returns self."""
         return self.to(np.float32)
 
     def double(self) -> Module:
+        """Convert floating-point parameters and buffers to float64; returns self."""
         return self.to(np.float64)
 
     def cpu(self) -> Module:
@@ -366,6 +472,7 @@ class Module:
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
+        """The module's own settings for its ``repr`` (``in_features=2, ...``); override in layers."""
         return ""
 
     def __repr__(self) -> str:
