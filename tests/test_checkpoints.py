@@ -56,6 +56,7 @@ def test_keys_that_would_collide_as_member_names_keep_their_data(tmp_path):
 
 
 ODD_KEYS = ["", "\x00", "a\x00b", "/", "../../etc/passwd", "..", ".", "a/b/", "\\", "ünïcødé ✓ 𝔘", "\ud800",
+            "\ud800\udc00", "a\udfff\ud800b",
             "x" * 100_000, "__tinygrad_cnn__", "__dict__", "tensor", "\n\r\t", "'\"", "NaN"]
 
 
@@ -443,6 +444,8 @@ HOSTILE = {
     "dict_duplicate_key": zip_of([("manifest.json", manifest({"dict": [["a", 1], ["a", 2]]}))]),
     "tuple_key_not_list": zip_of([("manifest.json", manifest({"dict": [[{"tuple": 3}, 1]]}))]),
     "list_not_list": zip_of([("manifest.json", manifest({"list": {"a": 1}}))]),
+    "codepoints_too_big": zip_of([("manifest.json", manifest({"codepoints": [0x110000]}))]),
+    "codepoints_not_ints": zip_of([("manifest.json", manifest({"codepoints": ["a"]}))]),
     "bad_float_tag": zip_of([("manifest.json", manifest({"float": "1e308*10"}))]),
     "bad_complex": zip_of([("manifest.json", manifest({"complex": [1]}))]),
     "complex_of_strings": zip_of([("manifest.json", manifest({"complex": ["a", "b"]}))]),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections import OrderedDict
 from typing import IO, Any
 
@@ -33,6 +34,7 @@ _FORMAT = "tinygrad_cnn checkpoint"
 _VERSION = 2
 _MANIFEST = "manifest.json"
 _LEGACY_MANIFEST = "__tinygrad_cnn__.npy"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: how deeply containers may nest (real checkpoints nest a handful of levels; this also catches cycles)
 MAX_DEPTH = 100
 
@@ -82,6 +84,8 @@ class _Encoder:
         return self.scalar(obj, where)
 
     def scalar(self, obj: Any, where: str) -> Any:
+        if isinstance(obj, str) and _SURROGATE.search(obj):
+            return {"codepoints": [ord(c) for c in obj]}  # JSON would merge a surrogate pair into one character
         if obj is None or isinstance(obj, (bool, str)):
             return obj
         if isinstance(obj, int):
@@ -225,6 +229,11 @@ class _Decoder:
             if node["float"] not in ("nan", "inf", "-inf"):
                 raise self.bad(f"has a bad float {node['float']!r}")
             return float(node["float"])
+        if isinstance(node, dict) and set(node) == {"codepoints"}:
+            points = node["codepoints"]
+            if not isinstance(points, list) or not all(type(p) is int and 0 <= p <= 0x10FFFF for p in points):
+                raise self.bad("has a string whose code points are not all in 0..0x10FFFF")
+            return "".join(map(chr, points))
         if isinstance(node, dict) and set(node) == {"complex"}:
             parts = node["complex"]
             if not isinstance(parts, list) or len(parts) != 2:
