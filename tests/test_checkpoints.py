@@ -166,6 +166,29 @@ def test_a_training_checkpoint_round_trips_and_resumes(tmp_path):
     np.testing.assert_array_equal(m(x).detach().numpy(), m2(x).detach().numpy())
 
 
+def test_an_object_saved_twice_loads_as_one_object_as_torch_does():
+    w = nn.Parameter(tc.randn(2, 2))
+    arr = np.arange(3)
+    back = round_trip({"enc.weight": w, "dec.weight": w, "copy": w.detach(), "a": arr, "again": [arr]})
+    assert back["enc.weight"] is back["dec.weight"] and isinstance(back["enc.weight"], nn.Parameter)
+    assert back["copy"] is not back["enc.weight"] and not back["copy"].requires_grad
+    assert back["a"] is back["again"][0]
+    buf = io.BytesIO()
+    tc.save({"a": w, "b": w}, buf)
+    with zipfile.ZipFile(buf) as zf:
+        assert sorted(zf.namelist()) == ["0.npy", "manifest.json"]  # stored once
+
+
+def test_a_pytorch_checkpoint_is_named_as_such(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.save({"w": torch.ones(2)}, tmp_path / "torch.pt")
+    with pytest.raises(RuntimeError, match="PyTorch checkpoint .* never loads"):
+        tc.load(tmp_path / "torch.pt")
+    torch.save({"w": torch.ones(2)}, tmp_path / "old.pt", _use_new_zipfile_serialization=False)
+    with pytest.raises(RuntimeError, match="not a zip archive"):
+        tc.load(tmp_path / "old.pt")
+
+
 def test_values_that_cannot_be_stored_are_refused_before_writing(tmp_path):
     from collections import namedtuple
 
@@ -211,6 +234,8 @@ def test_file_objects_and_path_types(tmp_path):
         tc.load(text)
     with pytest.raises(TypeError, match="path or"):
         tc.save({}, 3)
+    with open(tmp_path / "text", "w") as text, pytest.raises(TypeError, match="binary"):
+        tc.save({}, text)
     (tmp_path / "dir").mkdir()
     with pytest.raises(IsADirectoryError):
         tc.save({}, tmp_path / "dir")
@@ -454,6 +479,8 @@ HOSTILE = {
     "array_index_bool": one_array({"ndarray": True}, npy_header((1,)) + bytes(8)),
     "tensor_flag_not_bool": one_array({"tensor": 0, "requires_grad": "yes"}, npy_header((1,)) + bytes(8)),
     "int_tensor_requires_grad": one_array({"tensor": 0, "requires_grad": True}, npy_header((1,), "<i8") + bytes(8)),
+    "tensor_index_reused_with_other_flags": one_array(
+        {"list": [{"tensor": 0}, {"tensor": 0, "requires_grad": True}]}, npy_header((1,)) + bytes(8)),
     "string_tensor": one_array({"tensor": 0}, npy_header((1,), "<U1") + bytes(4)),
     "numpy_scalar_not_0d": one_array({"numpy": 0}, npy_header((2,)) + bytes(16)),
     "missing_member": zip_of([("manifest.json", manifest({"ndarray": 0}, 1))]),

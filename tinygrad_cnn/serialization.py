@@ -16,6 +16,7 @@ arrays named after their keys, as the command line's ``checkpoint.npz`` was) sti
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -47,6 +48,7 @@ class _Encoder:
 
     def __init__(self) -> None:
         self.arrays: list[np.ndarray] = []
+        self.seen: dict[tuple[str, int], Any] = {}  # an object met twice is stored once and loads as one object
 
     def array(self, arr: np.ndarray, where: str) -> int:
         if arr.dtype.hasobject or arr.dtype.fields is not None or arr.dtype.kind not in "biufcSU":
@@ -54,20 +56,23 @@ class _Encoder:
         self.arrays.append(arr)
         return len(self.arrays) - 1
 
+    def shared(self, kind: str, obj: Any, make: Any) -> Any:
+        """The node of ``obj``, made once per object (a tied weight saved under two keys is one array)."""
+        key = (kind, id(obj))
+        if key not in self.seen:
+            self.seen[key] = make()
+        return self.seen[key]
+
     def value(self, obj: Any, where: str, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise ValueError(f"save: the object nests deeper than {MAX_DEPTH} levels at {where} (or contains itself)")
         if isinstance(obj, Tensor):
-            from .nn.module import Parameter  # nn imports this package's top level
-
-            node = {"tensor": self.array(obj._data, where), "requires_grad": obj.requires_grad}
-            if isinstance(obj, Parameter):
-                node["parameter"] = True
-            return node
+            return self.shared("tensor", obj, lambda: self.tensor(obj, where))
         if _is_torch_tensor(obj):
-            return {"tensor": self.array(obj.detach().cpu().numpy(), where), "requires_grad": bool(obj.requires_grad)}
+            return self.shared("torch", obj, lambda: {"tensor": self.array(obj.detach().cpu().numpy(), where),
+                                                      "requires_grad": bool(obj.requires_grad)})
         if isinstance(obj, np.ndarray):
-            return {"ndarray": self.array(obj, where)}
+            return self.shared("ndarray", obj, lambda: {"ndarray": self.array(obj, where)})
         if isinstance(obj, np.generic):
             return {"numpy": self.array(np.asarray(obj), where)}
         if isinstance(obj, (dict, list, tuple)):
@@ -82,6 +87,14 @@ class _Encoder:
             kind = "tuple" if isinstance(obj, tuple) else "list"
             return {kind: [self.value(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(obj)]}
         return self.scalar(obj, where)
+
+    def tensor(self, t: Tensor, where: str) -> dict:
+        from .nn.module import Parameter  # nn imports this package's top level
+
+        node = {"tensor": self.array(t._data, where), "requires_grad": t.requires_grad}
+        if isinstance(t, Parameter):
+            node["parameter"] = True
+        return node
 
     def scalar(self, obj: Any, where: str) -> Any:
         if isinstance(obj, str) and _SURROGATE.search(obj):
@@ -140,10 +153,10 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None, 
 
     if isinstance(f, (str, bytes, os.PathLike)):
         atomic_write(os.fsdecode(os.fspath(f)), write)
-    elif hasattr(f, "write"):
+    elif hasattr(f, "write") and not isinstance(f, io.TextIOBase):
         write(f)
     else:
-        raise TypeError(f"save: expected a path or a binary file object, got {type(f).__name__}")
+        raise TypeError(f"save: expected a path or a file object opened in binary mode, got {type(f).__name__}")
 
 
 # --------------------------------------------------------------------------- decoding (load)
@@ -155,6 +168,7 @@ class _Decoder:
     def __init__(self, reader: MemberReader, n_arrays: int, map_location: Any, mmap_path: str | None) -> None:
         self.reader, self.n_arrays, self.map_location, self.mmap_path = reader, n_arrays, map_location, mmap_path
         self.cache: dict[int, np.ndarray] = {}
+        self.tensors: dict[int, tuple[Tensor, bool, bool]] = {}  # array index -> (tensor, requires_grad, parameter)
 
     def bad(self, what: str) -> CheckpointError:
         return self.reader.error(f"the manifest {what}")
@@ -206,6 +220,11 @@ class _Decoder:
         requires_grad, parameter = node.get("requires_grad", False), node.get("parameter", False)
         if type(requires_grad) is not bool or type(parameter) is not bool:
             raise self.bad("has a tensor whose requires_grad/parameter flag is not true/false")
+        if node["tensor"] in self.tensors:  # the same tensor saved twice: the same object, as torch.load gives
+            t, rg, par = self.tensors[node["tensor"]]
+            if (rg, par) != (requires_grad, parameter):
+                raise self.bad(f"names array {node['tensor']} for two different tensors")
+            return t
         if arr.dtype.kind not in "biufc":
             raise self.bad(f"has a tensor of dtype {arr.dtype}")
         if requires_grad and arr.dtype.kind not in "fc":
@@ -220,6 +239,7 @@ class _Decoder:
             t = self.map_location(t, "cpu")
             if not isinstance(t, Tensor):
                 raise TypeError(f"load: map_location returned a {type(t).__name__}, expected a Tensor")
+        self.tensors[node["tensor"]] = (t, requires_grad, parameter)
         return t
 
     def scalar(self, node: Any) -> Any:
@@ -351,6 +371,11 @@ def load(
         if _LEGACY_MANIFEST in reader.members and _MANIFEST not in reader.members:
             return _decode_legacy(reader)
         if _MANIFEST not in reader.members:
+            if any(name.endswith("/data.pkl") or name == "data.pkl" for name in reader.members):
+                raise reader.error(
+                    "it is a PyTorch checkpoint (a pickle, which tinygrad_cnn never loads because unpickling runs "
+                    "code); convert it once where PyTorch is installed: tc.save(torch.load(path), new_path)"
+                )
             raise reader.error(f"it has no {_MANIFEST} member (a zip or .npz file from elsewhere?)")
         manifest = _parse_json(reader, reader.read_bytes(_MANIFEST))
         if manifest.get("format") != _FORMAT or manifest.get("version") != _VERSION:
