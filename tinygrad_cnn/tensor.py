@@ -497,6 +497,10 @@ class Tensor:
         return MaxResult(values, self.argmax(d, keepdim))
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """Without ``dim`` the smallest value; with ``dim`` the pair ``(values, indices)``; with a Tensor the
+        element-wise minimum (as ``torch.minimum``)."""
+        if isinstance(dim, Tensor):
+            return -maximum(-self, -dim)
         if dim is None:
             return -((-self).max())
         values, indices = (-self).max(dim, keepdim)
