@@ -569,3 +569,24 @@ def test_loading_needs_about_the_file_size_in_memory(tmp_path):
     assert peak < 1.1 * size, (peak, size)
     for k, v in arrays.items():
         np.testing.assert_array_equal(back[k], v)
+
+
+def test_a_directory_of_many_empty_members_is_refused_in_bounded_time_and_memory(tmp_path):
+    """The zip directory is parsed by ``zipfile``, whose entries cost ~9x their bytes: the one place where a
+    crafted file makes the reader allocate more than the file's size (bounded: 46 bytes of file per entry)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("manifest.json", manifest(1))
+        for i in range(20_000):
+            zf.writestr(str(i), b"")
+    (tmp_path / "many").write_bytes(buf.getvalue())
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(RuntimeError, match="members do not match"):
+            tc.load(tmp_path / "many")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - t0 < 10.0
+    assert peak < 16 * len(buf.getvalue())

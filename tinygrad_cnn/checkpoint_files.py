@@ -204,7 +204,12 @@ class MemberReader:
         """The whole member (for the small manifest), CRC-checked."""
         start, size, crc = self.members[member]
         self.fh.seek(start)
-        data = self.fh.read(size)
+        data = b""
+        while len(data) < size:
+            chunk = self.fh.read(size - len(data))
+            if not chunk:
+                break
+            data += chunk
         if len(data) != size:
             raise self.error(f"the member {member!r} is truncated")
         if zlib.crc32(data) != crc:
@@ -280,7 +285,7 @@ def open_for_reading(f: Any) -> tuple[IO[bytes], str, bool]:
         path = os.fsdecode(os.fspath(f))
         if not os.path.exists(path):
             raise FileNotFoundError(f"load: no such file: {path!r}")
-        return open(path, "rb"), repr(path), True
+        return open(path, "rb", buffering=0), repr(path), True  # unbuffered: member reads go straight into arrays
     if not hasattr(f, "read") or isinstance(f, io.TextIOBase):
         raise TypeError(f"load: expected a path or a file object opened in binary mode, got {type(f).__name__}")
     name = repr(getattr(f, "name", "the file object"))
