@@ -62,6 +62,7 @@ CASES = {
                    [[0, 1, 0, -inf, 0, 0], [0, 0, math.log(2), -inf, nan, 0]]),
     "pow_zero_base_odd_exponents": (pow_t, [[0.0, 0.0, 0.0, 0.0], [0.0, 1.0, -1.0, nan]], [1, 0, inf, nan],
                                     [[0, 1, -inf, nan], [0, 0, -inf, nan]]),
+    "pow_0d_tensor_exponent": (pow_t, [[0.0, 3.0], 0.0], [1, 1], [[0, 0], math.log(3)]),
     "pow_scalar_0": (lambda lib, x: x**0, [[0.0, nan, inf]], [1, 1, 1], [[0, 0, 0]]),
     "pow_scalar_0.0": (lambda lib, x: x**0.0, [[0.0, nan]], [1, 1], [[0, 0]]),
     "pow_scalar_2": (lambda lib, x: x**2, [[0.0, nan]], [0, nan], [[0, nan]]),

@@ -137,6 +137,29 @@ builder("mul")(_binary("mul", lambda a, b: a * b))
 builder("div")(_binary("div", lambda a, b: a / b))
 
 
+@builder("pow")
+def _pow(m, draw):
+    i = m.pick(draw)
+    if draw(st.booleans()):
+        p = draw(st.sampled_from([0, 1, 2, 3, -1, 0.5, -1.5]))
+        return f"(x²+½)**{p}", lambda x: (x * x + 0.5) ** p, (i,)
+    j = m.pick(draw, lambda e: e.value.shape == m.entries[i].value.shape)
+    return "(x²+½)**tanh(y)", lambda x, y: (x * x + 0.5) ** y.tanh(), (i, j)
+
+
+@builder("maximum")
+def _maximum(m, draw):
+    i = m.pick(draw)
+    j = m.pick(draw, lambda e: e.value.shape == m.entries[i].value.shape)
+    shift = draw(st.floats(-1.0, 1.0))
+    gap = m.entries[i].value - (m.entries[j].value + shift)
+    if np.min(np.abs(gap), initial=np.inf) < MARGIN:
+        return None  # a tie too close
+    if draw(st.booleans()):
+        return f"maximum(x, y{shift:+.2f})", lambda x, y: tc.maximum(x, y + shift), (i, j)
+    return f"min(x, y{shift:+.2f})", lambda x, y: x.min(y + shift), (i, j)
+
+
 @builder("matmul")
 def _matmul(m, draw):
     i = m.pick(draw, lambda e: e.value.ndim in (1, 2, 3))
