@@ -242,8 +242,7 @@ class MemberReader:
             major, _minor = np.lib.format.read_magic(buf)
             read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
             shape, fortran, dtype = read_header(buf, max_header_size=_MAX_HEADER)
-        except (ValueError, TypeError, SyntaxError, EOFError, OSError, struct.error, UnicodeDecodeError,
-                RecursionError, MemoryError) as exc:
+        except Exception as exc:  # noqa: BLE001 - NumPy's header parser raises whatever its tokenizer does
             raise self.error(f"the member {member!r} has a bad .npy header ({type(exc).__name__}: {exc})") from None
         if dtype.hasobject or dtype.fields is not None or dtype.kind not in _ARRAY_KINDS or dtype.itemsize == 0:
             raise self.error(f"the member {member!r} holds dtype {dtype}; checkpoints hold numbers and strings only")
