@@ -758,8 +758,11 @@ class Tensor:
         return _ew.Tanh.apply(self)
 
     def sign(self) -> Tensor:
-        """−1, 0 or 1 per element; piecewise constant, so it carries no gradient."""
-        return Tensor._make(np.sign(self._data), None, False)
+        """−1, 0 or 1 per element (0 at NaN, as ``torch.sign``); piecewise constant, so it carries no gradient."""
+        out = np.sign(self._data)
+        if self._data.dtype.kind in "fc":
+            out = np.where(np.isnan(out), 0, out).astype(out.dtype, copy=False)
+        return Tensor._make(out, None, False)
 
     def round(self) -> Tensor:
         """Round half to even, as ``torch.round``; piecewise constant, so it carries no gradient."""
@@ -797,6 +800,10 @@ class Tensor:
         return MaxResult(values, self.argmax(d, keepdim))
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """Without ``dim`` the smallest value; with ``dim`` the pair ``(values, indices)``; with a Tensor the
+        element-wise minimum (as ``torch.minimum``)."""
+        if isinstance(dim, Tensor):
+            return -maximum(-self, -dim)
         if dim is None:
             return -((-self).max())
         values, indices = (-self).max(dim, keepdim)

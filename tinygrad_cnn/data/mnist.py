@@ -16,6 +16,7 @@ import hashlib
 import os
 import struct
 import tempfile
+import zlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,9 @@ _IDX_DTYPES = {
 }
 
 
+_SAMPLE_PER_DIGIT = 500  # images of each digit in the embedded sample
+
+
 class ChecksumError(ValueError):
     """A file's checksum differs from the expected one (a corrupt or tampered download)."""
 
@@ -80,26 +84,46 @@ def mnist_sample_split(
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """A fixed train/test split of the sample: the last ``test_per_digit`` images of each digit are the test set.
 
-    With all ten digits that is 4,000 training and 1,000 test images; ``digits=(0, 1)`` gives the seed
+    ``digits`` are distinct ints 0..9 (default: all ten); ``test_per_digit`` is in 1..499. With all ten
+    digits that is 4,000 training and 1,000 test images; ``digits=(0, 1)`` gives the seed
     document's binary task (800 / 200). No randomness: every run and every machine sees the same split.
     Both sets cycle through the digits (0, 1, ..., 9, 0, 1, ...), so a prefix such as ``x_train[:400]``
     stays balanced.
     """
+    digits, test_per_digit = _check_split_args(digits, test_per_digit)
     images, labels = load_mnist_sample()
-    digits = tuple(range(10)) if digits is None else tuple(digits)
-    bad = [d for d in digits if not 0 <= int(d) <= 9]
-    if bad or not digits:
-        raise ValueError(f"mnist_sample_split: digits must be a non-empty subset of 0..9, got {digits}")
     train_idx, test_idx = [], []
     for d in digits:
         idx = np.flatnonzero(labels == d)
-        if not 0 < test_per_digit < len(idx):
-            raise ValueError(f"mnist_sample_split: test_per_digit must be in 1..{len(idx) - 1}, got {test_per_digit}")
         train_idx.append(idx[:-test_per_digit])
         test_idx.append(idx[-test_per_digit:])
     # interleave the digits (0, 1, ..., 9, 0, 1, ...) so any prefix of either set is balanced
     tr, te = np.stack(train_idx, axis=1).ravel(), np.stack(test_idx, axis=1).ravel()
     return (images[tr], labels[tr]), (images[te], labels[te])
+
+
+def _check_split_args(digits: Any, test_per_digit: Any) -> tuple[tuple[int, ...], int]:
+    """``mnist_sample_split``'s arguments as distinct ints 0..9 and an int 1..499, or a clear error."""
+    if digits is None:
+        digits = tuple(range(10))
+    elif isinstance(digits, (str, bytes)) or not hasattr(digits, "__iter__"):
+        raise TypeError(f"mnist_sample_split: digits must be a sequence of ints 0..9, got {digits!r}")
+    digits = tuple(digits)
+    for d in digits:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"mnist_sample_split: digits must be ints 0..9, got {d!r} ({type(d).__name__}) in {digits}")
+    digits = tuple(int(d) for d in digits)
+    if not digits or any(not 0 <= d <= 9 for d in digits):
+        raise ValueError(f"mnist_sample_split: digits must be a non-empty subset of 0..9, got {digits}")
+    if len(set(digits)) != len(digits):
+        raise ValueError(f"mnist_sample_split: digits must be distinct (each image is used once), got {digits}")
+    if isinstance(test_per_digit, (bool, np.bool_)) or not isinstance(test_per_digit, (int, np.integer)):
+        raise TypeError(f"mnist_sample_split: test_per_digit must be an int, got {test_per_digit!r}")
+    if not 0 < test_per_digit < _SAMPLE_PER_DIGIT:
+        raise ValueError(
+            f"mnist_sample_split: test_per_digit must be in 1..{_SAMPLE_PER_DIGIT - 1}, got {test_per_digit}"
+        )
+    return digits, int(test_per_digit)
 
 
 def images_to_tensor(images: np.ndarray, dtype: Any = np.float32) -> Tensor:
@@ -132,8 +156,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as exc:
-        raise ValueError(f"read_idx: could not read {str(path)!r} ({exc})") from exc
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError; a corrupt body is zlib.error
+        raise ValueError(f"read_idx: could not read {str(path)!r} ({type(exc).__name__}: {exc})") from exc
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise ValueError(f"read_idx: {str(path)!r} is not an IDX file (bad magic number {raw[:4].hex()})")
     dtype, ndim = _IDX_DTYPES[raw[2]], raw[3]

@@ -161,14 +161,15 @@ class PowScalar(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         p = ctx.exponent
-        if p == 0:
-            return g * 0.0, None
+        if p == 0:  # aᵖ is constant: a zero gradient even where a or g is inf or NaN (as PyTorch)
+            return Tensor._make(np.zeros(g.shape, dtype=g.dtype), None, False), None
         local = a * p if p == 2 else (a ** (p - 1)) * p
         return g * local, None
 
 
 class Pow(Function):
-    """d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln(a) db (the db term taken as 0 where a = 0 and b ≥ 0, as PyTorch)."""
+    """d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln(a) db; as PyTorch, the da term is 0 where b = 0 (even at a = 0 or NaN) and
+    the db term is 0 where a = 0 and b ≥ 0."""
 
     name = "pow"
 
@@ -184,7 +185,8 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = (g * b * a ** (b - 1)).sum_to_size(a.shape)
+            live = Tensor._make(b._data != 0, None, False)
+            ga = where(live, g * b * a ** (b - 1), 0.0).sum_to_size(a.shape)
         if ctx.needs_input_grad[1]:
             keep = Tensor._make(~((a._data == 0) & (b._data >= 0)), None, False)
             safe_a = where(keep, a, 1.0)
@@ -261,7 +263,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """d|a| = sign(a) da (0 at a = 0, as PyTorch)."""
+    """d|a| = sign(a) da (0 at a = 0 and at NaN, as PyTorch)."""
 
     name = "abs"
 
@@ -273,7 +275,9 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * a.sign()
+        sign = np.sign(a._data)
+        sign = np.where(np.isnan(sign), 0, sign).astype(sign.dtype, copy=False)  # PyTorch's sign(NaN) = 0
+        return g * Tensor._make(sign, None, False)
 
 
 class Sigmoid(Function):
@@ -303,7 +307,7 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
-    """relu' = 1 where the output is positive, else 0 (0 at the kink, as PyTorch)."""
+    """relu' = 0 where the output is ≤ 0, else 1 (0 at the kink, 1 at NaN, as PyTorch)."""
 
     name = "relu"
 
@@ -316,7 +320,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * Tensor._make((out._data > 0).astype(g.dtype), None, False)
+        return g * Tensor._make((~(out._data <= 0)).astype(g.dtype), None, False)
 
 
 class Tanh(Function):
@@ -359,22 +363,30 @@ class Clamp(Function):
 
 
 class Maximum(Function):
-    """The gradient goes to the larger input, half to each where they tie (as ``torch.maximum``)."""
+    """The gradient goes to the larger input, half to each where they tie (as ``torch.maximum``).
+
+    PyTorch's rule taken literally: an input gets nothing only where it is smaller than the other, so
+    where a NaN is involved (no order) each input gets the whole gradient.
+    """
 
     name = "maximum"
 
     @staticmethod
     def forward(ctx, a, b):
         ctx._shapes = (a.shape, b.shape)
-        wa = (a._data > b._data) + 0.5 * (a._data == b._data)
-        ctx.save_for_backward(wa.astype(np.result_type(a.dtype, b.dtype)))
-        return np.maximum(a._data, b._data)
+        x, y = a._data, b._data
+        dtype = np.result_type(a.dtype, b.dtype)
+        tie = 0.5 * (x == y)
+        wa = np.where(x < y, 0.0, np.where(x == y, tie, 1.0)).astype(dtype, copy=False)
+        wb = np.where(x > y, 0.0, np.where(x == y, tie, 1.0)).astype(dtype, copy=False)
+        ctx.save_for_backward(wa, wb)
+        return np.maximum(x, y)
 
     @staticmethod
     def backward(ctx, g):
-        (wa,) = ctx.saved_tensors
+        wa, wb = ctx.saved_tensors
         sa, sb = ctx._shapes
-        return (g * wa).sum_to_size(sa), (g * (1.0 - wa)).sum_to_size(sb)
+        return (g * wa).sum_to_size(sa), (g * wb).sum_to_size(sb)
 
 
 class Where(Function):

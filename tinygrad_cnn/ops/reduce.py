@@ -103,7 +103,10 @@ class Mean(Function):
 
 
 class MaxAll(Function):
-    """The largest element; on ties the gradient is shared evenly (as ``torch.max()``)."""
+    """The largest element; on ties the gradient is shared evenly (as ``torch.max()``).
+
+    A NaN anywhere makes the result NaN, and the gradient is then shared among the NaNs (PyTorch's rule).
+    """
 
     name = "max"
 
@@ -112,7 +115,7 @@ class MaxAll(Function):
         if a._data.size == 0:
             raise RuntimeError("max: cannot reduce an empty tensor")
         out = np.asarray(np.max(a._data))
-        hits = a._data == out
+        hits = np.isnan(a._data) if np.isnan(out) else a._data == out
         ctx.save_for_backward((hits / hits.sum()).astype(a.dtype))
         return out
 
