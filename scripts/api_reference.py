@@ -25,7 +25,7 @@ PACKAGE = "tinygrad_cnn"
 ROOTS = (
     "tinygrad_cnn", "tinygrad_cnn.tensor", "tinygrad_cnn.autograd", "tinygrad_cnn.functional", "tinygrad_cnn.nn",
     "tinygrad_cnn.nn.init", "tinygrad_cnn.optim", "tinygrad_cnn.optim.lr_scheduler", "tinygrad_cnn.data",
-    "tinygrad_cnn.viz", "tinygrad_cnn.checks", "tinygrad_cnn.gradcheck", "tinygrad_cnn.serialization",
+    "tinygrad_cnn.viz", "tinygrad_cnn.checks", "tinygrad_cnn.serialization",
 )
 
 

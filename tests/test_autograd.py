@@ -267,7 +267,7 @@ def test_hvp_matches_torch(rng):
 
 
 def test_create_graph_records_what_each_gradient_is_the_gradient_of():
-    from tinygrad_cnn.viz.grad_tags import grad_of  # the viewers' record, kept by a gradient callback
+    from tinygrad_cnn.grad_tags import grad_of  # the viewers' record, kept by a gradient callback
 
     x = leaf([1.0, 2.0])
     y = (x * x).sum()

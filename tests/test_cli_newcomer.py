@@ -220,12 +220,28 @@ def test_a_program_importing_the_library_keeps_its_ctrl_c(tmp_path) -> None:
     assert "KeyboardInterrupt" in run.stderr  # a library import is not the command line: Python's own behaviour
 
 
+def test_other_programs_run_with_python_m_keep_their_ctrl_c(monkeypatch) -> None:
+    import signal
+
+    from tinygrad_cnn import _cli_start
+
+    monkeypatch.setattr(sys, "argv", ["-m"])  # `python -m their_app`, whose package imports tinygrad_cnn
+    monkeypatch.setattr(sys, "orig_argv", [sys.executable, "-m", "their_app"])
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        _cli_start.install()
+        assert signal.getsignal(signal.SIGINT) is previous
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_main_gives_ctrl_c_back_to_python(monkeypatch) -> None:
     import signal
 
     from tinygrad_cnn import _cli_start
 
-    monkeypatch.setattr(sys, "argv", ["-m"])
+    monkeypatch.setattr(sys, "argv", ["-m"])  # as while `python -m tinygrad_cnn` imports the package
+    monkeypatch.setattr(sys, "orig_argv", [sys.executable, "-m", "tinygrad_cnn", "gradcheck"])
     previous = signal.getsignal(signal.SIGINT)
     try:
         _cli_start.install()

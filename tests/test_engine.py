@@ -229,8 +229,8 @@ def test_accumulation_with_create_graph_is_out_of_place_and_differentiable():
     assert g1.requires_grad
     (x * x * x).sum().backward(create_graph=True)
     assert x.grad is not g1  # out of place: g1 keeps its value and graph
-    np.testing.assert_allclose(g1.numpy(), [2.0, 4.0])
-    np.testing.assert_allclose(x.grad.numpy(), [2.0 + 3.0, 4.0 + 12.0])
+    np.testing.assert_allclose(g1.detach().numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [2.0 + 3.0, 4.0 + 12.0])
     (gg,) = tc.grad(x.grad.sum(), x)
     np.testing.assert_allclose(gg.numpy(), [2.0 + 6.0, 2.0 + 12.0])
 
@@ -548,7 +548,7 @@ def test_random_graphs_give_pytorchs_gradients_retained_grads_and_second_derivat
     loss.backward()
     loss_t.backward()
     for t, tt in zip(ours + kept, theirs + kept_t):
-        np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(t.grad.detach().numpy(), tt.grad.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_tensor_backward_inputs_as_pytorch():

@@ -158,7 +158,7 @@ def _conv_step(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray) -> li
     X, W, B = (Tensor(a, requires_grad=True) for a in (x, w, b))
     y = F.conv2d(X, W, B, stride=1, padding=1)
     y.backward(Tensor(g))
-    return [y.numpy(), X.grad.numpy(), W.grad.numpy(), B.grad.numpy()]
+    return [y.detach().numpy(), X.grad.detach().numpy(), W.grad.detach().numpy(), B.grad.detach().numpy()]
 
 
 def test_conv_from_many_threads_while_the_thread_count_changes(rng, monkeypatch, threads):

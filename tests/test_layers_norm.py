@@ -90,7 +90,7 @@ def test_batchnorm_float32_matches_pytorch(rng):
     for _ in range(3):
         y, yt = module(tc.tensor(data)), tm(torch.tensor(data))
         assert y.dtype == np.float32
-        np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
     for key, value in module.state_dict().items():
         np.testing.assert_allclose(value.numpy(), tm.state_dict()[key].numpy(), rtol=1e-5, atol=1e-6)
     assert module.running_mean.dtype == np.float32 and module.num_batches_tracked.dtype == np.int64
@@ -209,8 +209,8 @@ def test_module_surface_matches_pytorch():
             assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
             assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
     bn = nn.BatchNorm2d(3)
-    np.testing.assert_array_equal(bn.weight.numpy(), np.ones(3))
-    np.testing.assert_array_equal(bn.bias.numpy(), np.zeros(3))
+    np.testing.assert_array_equal(bn.weight.detach().numpy(), np.ones(3))
+    np.testing.assert_array_equal(bn.bias.detach().numpy(), np.zeros(3))
     assert bn.weight.dtype == np.float32 and bn.num_batches_tracked.dtype == np.int64
 
 
@@ -226,7 +226,7 @@ def test_state_dict_moves_between_frameworks(rng):
     ours.eval()
     theirs.eval()
     data = rng.standard_normal((2, 3, 2, 2)).astype(np.float32)
-    np.testing.assert_allclose(ours(tc.tensor(data)).numpy(), theirs(torch.tensor(data)).detach().numpy(),
+    np.testing.assert_allclose(ours(tc.tensor(data)).detach().numpy(), theirs(torch.tensor(data)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
 
 
@@ -260,4 +260,4 @@ def test_eval_uses_running_statistics_and_train_mode_batch_statistics(rng):
     bn.eval()
     x = rng.standard_normal((3, 2)).astype(np.float32)
     expected = (x - bn.running_mean.numpy()) / np.sqrt(bn.running_var.numpy() + 1e-5)
-    np.testing.assert_allclose(bn(tc.tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn(tc.tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)

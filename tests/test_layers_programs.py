@@ -93,5 +93,5 @@ def test_upsampling_decoder_matches_pytorch(rng):
     ours.eval()
     theirs.eval()
     data = rng.standard_normal((2, 3, 3, 3))
-    np.testing.assert_allclose(ours(tc.tensor(data)).numpy(), theirs(torch.tensor(data)).detach().numpy(),
+    np.testing.assert_allclose(ours(tc.tensor(data)).detach().numpy(), theirs(torch.tensor(data)).detach().numpy(),
                                rtol=1e-9, atol=1e-12)

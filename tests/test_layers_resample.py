@@ -219,9 +219,9 @@ def test_conv_transpose2d_default_init_and_output_size():
     tc.manual_seed(0)
     m = nn.ConvTranspose2d(8, 6, 3, groups=2)
     bound = 1 / np.sqrt(3 * 3 * 3)  # fan_in = (out_channels / groups) · kH · kW, as PyTorch's layout gives
-    w = m.weight.numpy()
+    w = m.weight.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound  # kaiming_uniform(a=√5): U(±1/√fan_in)
-    assert np.abs(m.bias.numpy()).max() <= bound
+    assert np.abs(m.bias.detach().numpy()).max() <= bound
     up = nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1)
     tup = torch.nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1)
     assert up(tc.randn(1, 1, 4, 4), output_size=(8, 8)).shape == (1, 1, 8, 8)

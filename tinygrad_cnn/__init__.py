@@ -6,6 +6,7 @@
 from tinygrad_cnn import _cli_start  # noqa: F401, I001  (first: Ctrl-C while `tinygrad-cnn` starts; see the module)
 from . import tensor as _tensor  # noqa: F401, I001 - then Tensor: autograd and ops build on it
 from . import autograd, data, functional, nn, optim, utils
+from . import grad_tags as _grad_tags  # noqa: F401 - labels gradient graphs for the viewers (a callback)
 from .autograd import (
     Function,
     backward,

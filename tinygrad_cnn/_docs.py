@@ -9,7 +9,8 @@ public class) that has no docstring either way.
 
 from __future__ import annotations
 
-import importlib
+import sys
+from types import ModuleType
 from typing import Any
 
 _T = "tinygrad_cnn.tensor.Tensor."
@@ -159,12 +160,11 @@ def _resolve(path: str) -> tuple[Any, str, Any] | None:
     """(owner, attribute name, object) for a dotted path, or None when it no longer exists."""
     parts = path.split(".")
     for cut in range(len(parts) - 1, 0, -1):
-        try:
-            owner: Any = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
+        owner: Any = sys.modules.get(".".join(parts[:cut]))  # never import: lazy packages apply() on their own import
+        if owner is None:
             continue
-        for name in parts[cut:-1]:
-            owner = getattr(owner, name, None)
+        for name in parts[cut:-1]:  # a module's own attributes only: never trigger a lazy import
+            owner = vars(owner).get(name) if isinstance(owner, ModuleType) else getattr(owner, name, None)
             if owner is None:
                 return None
         attr = parts[-1]

@@ -44,24 +44,43 @@ __all__ = [
 
 _builtin_bool, _builtin_int, _builtin_float, _builtin_complex = bool, int, float, complex
 
+#: 32-bit float, the default dtype (``torch.float32``)
 float32 = np.dtype(np.float32)
+#: 64-bit float (``torch.float64``), what gradient checks use
 float64 = np.dtype(np.float64)
+#: 16-bit float (``torch.float16``)
 float16 = np.dtype(np.float16)
+#: 64-bit integer (``torch.int64``): indices, class labels
 int64 = np.dtype(np.int64)
+#: 32-bit integer (``torch.int32``)
 int32 = np.dtype(np.int32)
+#: 16-bit integer (``torch.int16``)
 int16 = np.dtype(np.int16)
+#: 8-bit integer (``torch.int8``)
 int8 = np.dtype(np.int8)
+#: 8-bit unsigned integer (``torch.uint8``): raw pixels
 uint8 = np.dtype(np.uint8)
+#: booleans (``torch.bool``): comparisons and masks
 bool = np.dtype(np.bool_)  # noqa: A001 - PyTorch's name
+#: complex of two float32 (``torch.complex64``)
 complex64 = np.dtype(np.complex64)
+#: complex of two float64 (``torch.complex128``)
 complex128 = np.dtype(np.complex128)
+#: alias of ``float32`` (``torch.float``)
 float = float32  # noqa: A001
+#: alias of ``float64`` (``torch.double``)
 double = float64
+#: alias of ``float16`` (``torch.half``)
 half = float16
+#: alias of ``int64`` (``torch.long``)
 long = int64
+#: alias of ``int32`` (``torch.int``)
 int = int32  # noqa: A001
+#: alias of ``int16`` (``torch.short``)
 short = int16
+#: alias of ``complex64`` (``torch.cfloat``)
 cfloat = complex64
+#: alias of ``complex128`` (``torch.cdouble``)
 cdouble = complex128
 
 #: PyTorch's scalar-type names, used in its error messages and legacy type strings

@@ -40,3 +40,7 @@ __all__ = [
     "plot_epsilon_sweep",
     "plot_element_errors",
 ]
+
+from .._docs import apply as _apply_docs  # noqa: E402 - the one-line docstrings of this package's members
+
+_apply_docs()

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Node, grad
+from ..grad_tags import grad_of
 from ..tensor import Tensor
 from . import notation as nt
-from .grad_tags import grad_of
 from .notation import Expr
 from .renderers import NOTES, RENDERERS, TRANSPARENT, register_renderer, render_node
 

@@ -18,8 +18,8 @@ import graphviz
 import numpy as np
 
 from ..autograd import Node
+from ..grad_tags import grad_of
 from ..tensor import Tensor
-from .grad_tags import grad_of
 
 __all__ = ["make_dot", "COLORS"]
 

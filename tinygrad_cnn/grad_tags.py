@@ -3,15 +3,17 @@
 Under ``create_graph=True`` the engine tells its registered callbacks of every gradient it computes
 (``tc.autograd.register_gradient_callback``). The callback here notes, on the gradient tensor and on
 the node that produced it, the target (a forward Node or a leaf Tensor) whose gradient it is; the
-derivation view and ``make_dot`` read it back with ``grad_of``.
+derivation view and ``make_dot`` read it back with ``grad_of``. The package registers it when it is
+imported (it is a few lines, unlike the viewers it serves), so a gradient graph built before the viewers
+are first used is labelled too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import register_gradient_callback
-from ..tensor import Tensor
+from .autograd import register_gradient_callback
+from .tensor import Tensor
 
 __all__ = ["grad_of"]
 
