@@ -633,3 +633,42 @@ def test_error_messages_use_pytorchs_words():
             lib.autograd.grad(c.sum(), x)
         with pytest.raises(RuntimeError, match=r"The differentiated Tensor at index 1 .*appears to not have been used"):
             lib.autograd.grad((x * 2).sum(), [x, u])
+
+
+def test_a_hook_handle_is_a_context_manager_as_pytorchs():
+    x = leaf([1.0, 2.0])
+    with x.register_hook(lambda g: g * 0):
+        (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0])
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_backward_in_several_threads_at_once():
+    results = {}
+
+    def work(k):
+        rng = np.random.default_rng(k)
+        w = tc.tensor(rng.standard_normal((8, 8)), requires_grad=True)
+        for _ in range(20):
+            w.grad = None
+            h = w
+            for _ in range(10):
+                h = (h @ w).tanh()
+            h.sum().backward()
+        (ref,) = tc.grad(_chain(w), w)
+        results[k] = np.allclose(w.grad.numpy(), ref.numpy())
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {0: True, 1: True, 2: True, 3: True}
+
+
+def _chain(w):
+    h = w
+    for _ in range(10):
+        h = (h @ w).tanh()
+    return h.sum()

@@ -32,17 +32,7 @@ __all__ = ["backward", "grad", "register_gradient_callback"]
 _gradient_callbacks: list[Callable[[Any, Tensor], None]] = []
 
 
-class _CallbackHandle(_HookHandle):
-    """``remove()`` unregisters the callback; as a context manager it unregisters it on exit."""
-
-    def __enter__(self) -> _CallbackHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
-
-
-def register_gradient_callback(fn: Callable[[Any, Tensor], None]) -> _CallbackHandle:
+def register_gradient_callback(fn: Callable[[Any, Tensor], None]) -> _HookHandle:
     """Call ``fn(target, grad)`` for each gradient computed with ``create_graph=True``.
 
     ``target`` is the Node whose output the gradient belongs to, or the leaf Tensor; ``grad`` is
@@ -51,7 +41,7 @@ def register_gradient_callback(fn: Callable[[Any, Tensor], None]) -> _CallbackHa
     ``with register_gradient_callback(fn): ...`` to keep it for one block.
     """
     _gradient_callbacks.append(fn)
-    return _CallbackHandle(_gradient_callbacks, fn)
+    return _HookHandle(_gradient_callbacks, fn)
 
 
 # --------------------------------------------------------------------------- one gradient

@@ -238,7 +238,7 @@ class AccumulateGrad:
 
 
 class _HookHandle:
-    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
+    """What ``register_hook`` returns: ``remove()`` unregisters the hook; ``with`` removes it at the end."""
 
     def __init__(self, hooks: list, fn: Callable) -> None:
         self._hooks, self._fn = hooks, fn
@@ -247,6 +247,12 @@ class _HookHandle:
         """Unregister the hook (a second call does nothing)."""
         if self._fn in self._hooks:
             self._hooks.remove(self._fn)
+
+    def __enter__(self) -> _HookHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
 
 
 class Function:
