@@ -672,3 +672,32 @@ def _chain(w):
     for _ in range(10):
         h = (h @ w).tanh()
     return h.sum()
+
+
+def _gradient_penalty(lib, F, real, fake, alpha, w1, b1, w2, b2):
+    """WGAN-GP's penalty as the GAN collections write it: autograd.grad with only_inputs and create_graph."""
+    interpolates = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    d = F.linear(F.linear(interpolates, w1, b1).tanh(), w2, b2)
+    ones = lib.autograd.Variable(lib.ones(d.shape), requires_grad=False)
+    (gradients,) = lib.autograd.grad(outputs=d, inputs=interpolates, grad_outputs=ones, create_graph=True,
+                                     retain_graph=True, only_inputs=True)
+    gradients = gradients.reshape(gradients.shape[0], -1)
+    return (((gradients * gradients).sum(1).sqrt() - 1) ** 2).mean()
+
+
+def test_a_wgan_gradient_penalty_gives_pytorchs_parameter_gradients():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in ((4, 3), (4, 3), (4, 1), (5, 3), (5,), (1, 5), (1,))]
+    real, fake, alpha, *params = arrays
+    ours = [tc.tensor(p, requires_grad=True) for p in params]
+    theirs = [torch.tensor(p, requires_grad=True) for p in params]
+    gp = _gradient_penalty(tc, tc.functional, tc.tensor(real), tc.tensor(fake), tc.tensor(alpha), *ours)
+    gp_t = _gradient_penalty(torch, torch.nn.functional, torch.tensor(real), torch.tensor(fake),
+                             torch.tensor(alpha), *theirs)
+    gp.backward()
+    gp_t.backward()
+    np.testing.assert_allclose(gp.item(), gp_t.item(), rtol=1e-12)
+    for p, pt in zip(ours[:3], theirs[:3]):
+        np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    assert ours[3].grad is None and theirs[3].grad is None  # the output bias does not reach the penalty
