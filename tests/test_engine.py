@@ -701,3 +701,29 @@ def test_a_wgan_gradient_penalty_gives_pytorchs_parameter_gradients():
     for p, pt in zip(ours[:3], theirs[:3]):
         np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-9, atol=1e-12)
     assert ours[3].grad is None and theirs[3].grad is None  # the output bias does not reach the penalty
+
+
+def test_node_hooks_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for lib, x, c in ((tc, leaf([1.0, 2.0]), tc.tensor(np.array([3.0, 4.0], np.float32))),
+                      (torch, torch.tensor([1.0, 2.0], requires_grad=True), torch.tensor([3.0, 4.0]))):
+        y = (x * c) * lib.tensor(np.array([2.0, 2.0], np.float32) if lib is tc else [2.0, 2.0])
+        calls = []
+
+        def pre(grad_outputs, calls=calls):
+            calls.append(("pre", len(grad_outputs)))
+            return (grad_outputs[0] + 1,)
+
+        def post(grad_inputs, grad_outputs, calls=calls):
+            calls.append(("post", len(grad_inputs), grad_inputs[1] is None))
+            return (grad_inputs[0] * 10, None)
+
+        y.grad_fn.register_prehook(pre)
+        handle = y.grad_fn.register_hook(post)
+        y.sum().backward()
+        seen[lib.__name__] = (calls, np.asarray(x.grad.detach()))
+        handle.remove()
+        assert not y.grad_fn._posthooks if lib is tc else True
+    assert seen["tinygrad_cnn"][0] == seen["torch"][0] == [("pre", 1), ("post", 2, True)]
+    np.testing.assert_allclose(seen["tinygrad_cnn"][1], seen["torch"][1])  # (1 + 1)·2·10·c = [120, 160]
