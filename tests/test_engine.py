@@ -727,3 +727,11 @@ def test_node_hooks_as_pytorchs():
         assert not y.grad_fn._posthooks if lib is tc else True
     assert seen["tinygrad_cnn"][0] == seen["torch"][0] == [("pre", 1), ("post", 2, True)]
     np.testing.assert_allclose(seen["tinygrad_cnn"][1], seen["torch"][1])  # (1 + 1)·2·10·c = [120, 160]
+
+
+def test_variable_volatile_warns_and_is_ignored_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib, t in ((tc, tc.tensor(np.array([1.0], np.float32))), (torch, torch.tensor([1.0]))):
+        with pytest.warns(UserWarning, match="volatile was removed and now has no effect"):
+            v = lib.autograd.Variable(t, volatile=True)
+        assert not v.requires_grad
