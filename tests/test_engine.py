@@ -633,3 +633,105 @@ def test_error_messages_use_pytorchs_words():
             lib.autograd.grad(c.sum(), x)
         with pytest.raises(RuntimeError, match=r"The differentiated Tensor at index 1 .*appears to not have been used"):
             lib.autograd.grad((x * 2).sum(), [x, u])
+
+
+def test_a_hook_handle_is_a_context_manager_as_pytorchs():
+    x = leaf([1.0, 2.0])
+    with x.register_hook(lambda g: g * 0):
+        (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0])
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_backward_in_several_threads_at_once():
+    results = {}
+
+    def work(k):
+        rng = np.random.default_rng(k)
+        w = tc.tensor(rng.standard_normal((8, 8)), requires_grad=True)
+        for _ in range(20):
+            w.grad = None
+            h = w
+            for _ in range(10):
+                h = (h @ w).tanh()
+            h.sum().backward()
+        (ref,) = tc.grad(_chain(w), w)
+        results[k] = np.allclose(w.grad.numpy(), ref.numpy())
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {0: True, 1: True, 2: True, 3: True}
+
+
+def _chain(w):
+    h = w
+    for _ in range(10):
+        h = (h @ w).tanh()
+    return h.sum()
+
+
+def _gradient_penalty(lib, F, real, fake, alpha, w1, b1, w2, b2):
+    """WGAN-GP's penalty as the GAN collections write it: autograd.grad with only_inputs and create_graph."""
+    interpolates = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    d = F.linear(F.linear(interpolates, w1, b1).tanh(), w2, b2)
+    ones = lib.autograd.Variable(lib.ones(d.shape), requires_grad=False)
+    (gradients,) = lib.autograd.grad(outputs=d, inputs=interpolates, grad_outputs=ones, create_graph=True,
+                                     retain_graph=True, only_inputs=True)
+    gradients = gradients.reshape(gradients.shape[0], -1)
+    return (((gradients * gradients).sum(1).sqrt() - 1) ** 2).mean()
+
+
+def test_a_wgan_gradient_penalty_gives_pytorchs_parameter_gradients():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in ((4, 3), (4, 3), (4, 1), (5, 3), (5,), (1, 5), (1,))]
+    real, fake, alpha, *params = arrays
+    ours = [tc.tensor(p, requires_grad=True) for p in params]
+    theirs = [torch.tensor(p, requires_grad=True) for p in params]
+    gp = _gradient_penalty(tc, tc.functional, tc.tensor(real), tc.tensor(fake), tc.tensor(alpha), *ours)
+    gp_t = _gradient_penalty(torch, torch.nn.functional, torch.tensor(real), torch.tensor(fake),
+                             torch.tensor(alpha), *theirs)
+    gp.backward()
+    gp_t.backward()
+    np.testing.assert_allclose(gp.item(), gp_t.item(), rtol=1e-12)
+    for p, pt in zip(ours[:3], theirs[:3]):
+        np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    assert ours[3].grad is None and theirs[3].grad is None  # the output bias does not reach the penalty
+
+
+def test_node_hooks_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for lib, x, c in ((tc, leaf([1.0, 2.0]), tc.tensor(np.array([3.0, 4.0], np.float32))),
+                      (torch, torch.tensor([1.0, 2.0], requires_grad=True), torch.tensor([3.0, 4.0]))):
+        y = (x * c) * lib.tensor(np.array([2.0, 2.0], np.float32) if lib is tc else [2.0, 2.0])
+        calls = []
+
+        def pre(grad_outputs, calls=calls):
+            calls.append(("pre", len(grad_outputs)))
+            return (grad_outputs[0] + 1,)
+
+        def post(grad_inputs, grad_outputs, calls=calls):
+            calls.append(("post", len(grad_inputs), grad_inputs[1] is None))
+            return (grad_inputs[0] * 10, None)
+
+        y.grad_fn.register_prehook(pre)
+        handle = y.grad_fn.register_hook(post)
+        y.sum().backward()
+        seen[lib.__name__] = (calls, np.asarray(x.grad.detach()))
+        handle.remove()
+        assert not y.grad_fn._posthooks if lib is tc else True
+    assert seen["tinygrad_cnn"][0] == seen["torch"][0] == [("pre", 1), ("post", 2, True)]
+    np.testing.assert_allclose(seen["tinygrad_cnn"][1], seen["torch"][1])  # (1 + 1)·2·10·c = [120, 160]
+
+
+def test_variable_volatile_warns_and_is_ignored_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib, t in ((tc, tc.tensor(np.array([1.0], np.float32))), (torch, torch.tensor([1.0]))):
+        with pytest.warns(UserWarning, match="volatile was removed and now has no effect"):
+            v = lib.autograd.Variable(t, volatile=True)
+        assert not v.requires_grad

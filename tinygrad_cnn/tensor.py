@@ -362,7 +362,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
-            return self.grad_fn.register_hook(hook)
+            return self.grad_fn._register_tensor_hook(hook)
         if not isinstance(self._hooks, list):
             self._hooks = []
         self._hooks.append(hook)

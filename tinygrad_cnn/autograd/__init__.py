@@ -7,8 +7,10 @@
 - ``engine``: ``backward``, ``grad`` and ``register_gradient_callback``;
 - ``variable``: PyTorch's legacy ``Variable``.
 
-``docs/engine.md`` explains the walk. This package sits above ``tensor.py`` (as ``ops/`` does):
-it imports ``Tensor``, and ``tensor.py`` imports it at its end.
+``docs/engine.md`` explains the walk. This package sits above ``tensor.py`` (as ``ops/`` does): it
+imports ``Tensor`` at the top of its modules, and ``tensor.py`` imports it at its end, after the class.
+So ``tensor`` is imported first (``tinygrad_cnn/__init__.py`` does so on its first line); nothing is
+injected into this package from outside.
 """
 
 from .engine import _broadcastable_to, backward, grad, register_gradient_callback  # noqa: F401

@@ -32,17 +32,7 @@ __all__ = ["backward", "grad", "register_gradient_callback"]
 _gradient_callbacks: list[Callable[[Any, Tensor], None]] = []
 
 
-class _CallbackHandle(_HookHandle):
-    """``remove()`` unregisters the callback; as a context manager it unregisters it on exit."""
-
-    def __enter__(self) -> _CallbackHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
-
-
-def register_gradient_callback(fn: Callable[[Any, Tensor], None]) -> _CallbackHandle:
+def register_gradient_callback(fn: Callable[[Any, Tensor], None]) -> _HookHandle:
     """Call ``fn(target, grad)`` for each gradient computed with ``create_graph=True``.
 
     ``target`` is the Node whose output the gradient belongs to, or the leaf Tensor; ``grad`` is
@@ -51,29 +41,58 @@ def register_gradient_callback(fn: Callable[[Any, Tensor], None]) -> _CallbackHa
     ``with register_gradient_callback(fn): ...`` to keep it for one block.
     """
     _gradient_callbacks.append(fn)
-    return _CallbackHandle(_gradient_callbacks, fn)
+    return _HookHandle(_gradient_callbacks, fn)
 
 
 # --------------------------------------------------------------------------- one gradient
+
+
+def _replacement(hook: Callable, new: Any, g: Tensor) -> Tensor:
+    """A hook's returned gradient, checked as PyTorch checks it: a Tensor of ``g``'s shape and dtype."""
+    name = getattr(hook, "__name__", repr(hook))
+    if not isinstance(new, Tensor):
+        raise TypeError(f"hook '{name}' returned {type(new).__name__}; expected a Tensor or None")
+    if new.shape != g.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value (was {list(g.shape)}, got {list(new.shape)})")
+    if new.dtype != g.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {g.dtype} got {new.dtype})")
+    return new
 
 
 def _run_hooks(hooks: Iterable[Callable], g: Tensor) -> Tensor:
     """Apply a tensor's hooks in order; a hook's return value (same shape and dtype) replaces ``g``."""
     for hook in hooks:
         new = hook(g)
+        if new is not None:
+            g = _replacement(hook, new, g)
+    return g
+
+
+def _run_node_prehooks(node: Node, g: Tensor) -> Tensor:
+    """PyTorch's node pre-hooks: ``fn((grad_output,))``; a returned tuple replaces the gradient."""
+    for hook in node._prehooks:
+        new = hook((g,))
+        if new is not None and new[0] is not None:
+            g = _replacement(hook, new[0], g)
+    return g
+
+
+def _run_node_posthooks(node: Node, in_grads: list[Tensor | None], g: Tensor) -> list[Tensor | None]:
+    """PyTorch's node hooks: ``fn(grad_inputs, (grad_output,))``, one grad_input per tensor argument;
+    a returned tuple replaces the gradients that exist (an input that needs none keeps None)."""
+    slots = [i for i, x in enumerate(node._inputs) if isinstance(x, (Node, Tensor))]
+    for hook in node._posthooks:
+        new = hook(tuple(in_grads[i] for i in slots), (g,))
         if new is None:
             continue
-        name = getattr(hook, "__name__", repr(hook))
-        if not isinstance(new, Tensor):
-            raise TypeError(f"hook '{name}' returned {type(new).__name__}; expected a Tensor or None")
-        if new.shape != g.shape:
-            raise RuntimeError(
-                f"hook '{name}' has changed the size of value (was {list(g.shape)}, got {list(new.shape)})"
-            )
-        if new.dtype != g.dtype:
-            raise RuntimeError(f"hook '{name}' has changed the type of value (was {g.dtype} got {new.dtype})")
-        g = new
-    return g
+        if len(new) != len(slots):
+            name = getattr(hook, "__name__", repr(hook))
+            raise RuntimeError(f"hook '{name}' returned {len(new)} gradients, expected {len(slots)}")
+        for i, value in zip(slots, new):
+            old = in_grads[i]
+            if old is not None:
+                in_grads[i] = None if value is None else _replacement(hook, value, old)
+    return in_grads
 
 
 def _accumulate_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
@@ -163,7 +182,11 @@ def _walk(
             if wanted and node in wanted:
                 for i in wanted[node]:
                     captured[i] = g
+            if node._prehooks:
+                g = _run_node_prehooks(node, g)
             in_grads = _call_backward(node, g)
+            if node._posthooks:
+                in_grads = _run_node_posthooks(node, in_grads, g)
             if not retain_graph:
                 node.release()
         for child, cg in zip(node._inputs, in_grads):

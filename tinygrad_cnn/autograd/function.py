@@ -74,7 +74,9 @@ class Node:
     _retained: weakref.ref | None = None
     _stack: list[traceback.FrameSummary] | None = None
     _label: str | None = None  # a name the user (or a Module) gave the output
-    _hooks: list[Callable] | tuple = ()  # becomes a list on the first register_hook
+    _hooks: list[Callable] | tuple = ()  # the output tensor's hooks (Tensor.register_hook); a list once set
+    _prehooks: list[Callable] | tuple = ()  # PyTorch's Node.register_prehook
+    _posthooks: list[Callable] | tuple = ()  # PyTorch's Node.register_hook
     _inputs: tuple[Any, ...] = ()
     _versions: list[int | None] | tuple = ()
     _non_differentiable: tuple = ()
@@ -192,12 +194,27 @@ class Node:
         """The name given to this node's output tensor, if any."""
         return self._label
 
-    def register_hook(self, fn: Callable) -> _HookHandle:
-        """Call ``fn(grad)`` with the gradient of this node's output; a returned tensor replaces it."""
+    def _register_tensor_hook(self, fn: Callable) -> _HookHandle:
+        """``Tensor.register_hook`` of this node's output: ``fn(grad)``, a returned tensor replaces it."""
         if not isinstance(self._hooks, list):
             self._hooks = []
         self._hooks.append(fn)
         return _HookHandle(self._hooks, fn)
+
+    def register_prehook(self, fn: Callable) -> _HookHandle:
+        """PyTorch's: ``fn(grad_outputs)`` before this node's backward; a returned tuple replaces them."""
+        if not isinstance(self._prehooks, list):
+            self._prehooks = []
+        self._prehooks.append(fn)
+        return _HookHandle(self._prehooks, fn)
+
+    def register_hook(self, fn: Callable) -> _HookHandle:
+        """PyTorch's: ``fn(grad_inputs, grad_outputs)`` after this node's backward, ``grad_inputs`` one per
+        tensor argument (``next_functions``' order, None where there is none); a returned tuple replaces them."""
+        if not isinstance(self._posthooks, list):
+            self._posthooks = []
+        self._posthooks.append(fn)
+        return _HookHandle(self._posthooks, fn)
 
     def release(self) -> None:
         """Drop the saved tensors (after a backward without retain_graph)."""
@@ -238,7 +255,7 @@ class AccumulateGrad:
 
 
 class _HookHandle:
-    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
+    """What ``register_hook`` returns: ``remove()`` unregisters the hook; ``with`` removes it at the end."""
 
     def __init__(self, hooks: list, fn: Callable) -> None:
         self._hooks, self._fn = hooks, fn
@@ -247,6 +264,12 @@ class _HookHandle:
         """Unregister the hook (a second call does nothing)."""
         if self._fn in self._hooks:
             self._hooks.remove(self._fn)
+
+    def __enter__(self) -> _HookHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
 
 
 class Function:
