@@ -504,6 +504,8 @@ HOSTILE = {
     "npy_bad_version": one_array({"ndarray": 0}, b"\x93NUMPY\x09\x00" + bytes(64)),
     "npy_header_code": one_array({"ndarray": 0},
                                  npy_header((1,)).replace(b"'shape': (1,)", b"'shape': __import__('os')")),
+    "npy_header_tokenize_error": one_array({"ndarray": 0},  # NumPy raises tokenize.TokenError
+                                           npy_header((2, 3)).replace(b"(2, 3)", b"(2, 3 ") + bytes(48)),
     "npy_header_truncated": one_array({"ndarray": 0}, npy_header((1,))[:20]),
     "npy_header_huge_len": one_array({"ndarray": 0}, b"\x93NUMPY\x02\x00" + struct.pack("<I", 2**31) + bytes(16)),
     "compressed_bomb": bomb,  # built when used
