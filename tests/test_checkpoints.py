@@ -579,7 +579,7 @@ def test_a_directory_of_many_empty_members_is_refused_in_bounded_time_and_memory
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("manifest.json", manifest(1))
-        for i in range(20_000):
+        for i in range(10_000):
             zf.writestr(str(i), b"")
     (tmp_path / "many").write_bytes(buf.getvalue())
     tracemalloc.start()
