@@ -198,6 +198,7 @@ def test_values_that_cannot_be_stored_are_refused_before_writing(tmp_path):
     for _ in range(MAX_DEPTH + 5):
         deep = [deep]
     for bad, kind, words in [({"f": object()}, TypeError, "cannot store"), ({"s": {1, 2}}, TypeError, "set"),
+                             (nn.Linear(2, 2), TypeError, r"Linear at the top level \(save its state_dict"),
                              ([np.array([object()])], TypeError, "dtype object"),
                              ({"nt": namedtuple("P", "a")(1)}, TypeError, "named tuple"),
                              (loop, ValueError, "deeper"), (deep, ValueError, "deeper"),
