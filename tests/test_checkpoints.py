@@ -268,6 +268,14 @@ def test_map_location_and_weights_only(tmp_path):
         tc.load(tmp_path / "c", map_location=lambda t, loc: 3)
 
 
+def test_map_location_takes_torch_devices(tmp_path):
+    torch = pytest.importorskip("torch")
+    tc.save({"t": tc.tensor([1.0])}, tmp_path / "c")
+    assert tc.load(tmp_path / "c", map_location=torch.device("cpu"))["t"].tolist() == [1.0]
+    with pytest.raises(RuntimeError, match="CPU only"):
+        tc.load(tmp_path / "c", map_location=torch.device("cuda"))
+
+
 def test_mmap_maps_copy_on_write(tmp_path):
     arr = np.arange(1000.0)
     tc.save({"a": arr, "t": tc.tensor([1.0, 2.0]), "e": np.zeros(0)}, tmp_path / "c")
