@@ -231,6 +231,23 @@ def test_file_objects_and_path_types(tmp_path):
             return self.inner.readinto(b)
 
     assert tc.load(io.BufferedReader(Stream((tmp_path / "s").read_bytes()))) == [1]
+
+    class Sink(io.RawIOBase):  # writable, not seekable (a pipe): zipfile streams with data descriptors
+        def __init__(self):
+            self.data = bytearray()
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            self.data += bytes(b)
+            return len(b)
+
+    sink = Sink()
+    tc.save({"a": np.arange(3.0), "t": tc.tensor([1.0], requires_grad=True)}, sink)
+    back = tc.load(io.BytesIO(bytes(sink.data)))
+    np.testing.assert_array_equal(back["a"], [0, 1, 2])
+    assert back["t"].requires_grad
     with open(tmp_path / "s", encoding="latin-1") as text, pytest.raises(TypeError, match="binary"):
         tc.load(text)
     with pytest.raises(TypeError, match="path or"):
