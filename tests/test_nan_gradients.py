@@ -120,3 +120,43 @@ def test_pow_zero_exponent_second_order_is_pytorchs():
     np.testing.assert_array_equal(g.detach().numpy(), [0.0, 0.0])
     np.testing.assert_array_equal(gg.numpy(), [nan, -0.0])
     assert math.copysign(1, gg.numpy()[1]) == -1
+
+
+# more edge values, compared with torch directly: (ours, theirs, inputs)
+EDGE = {
+    "max_pool2d_nan": (lambda x: tc.functional.max_pool2d(x, 2), lambda t, x: t.nn.functional.max_pool2d(x, 2),
+                       [[[[1.0, nan], [3.0, 2.0]]]]),
+    "max_pool2d_tie": (lambda x: tc.functional.max_pool2d(x, 2), lambda t, x: t.nn.functional.max_pool2d(x, 2),
+                       [[[[3.0, 1.0], [3.0, 2.0]]]]),
+    "softmax_-inf": (lambda x: x.softmax(0), lambda t, x: x.softmax(0), [1.0, -inf, 2.0]),
+    "softmax_all_-inf": (lambda x: x.softmax(0), lambda t, x: x.softmax(0), [-inf, -inf]),
+    "log_softmax_-inf": (lambda x: x.log_softmax(0), lambda t, x: x.log_softmax(0), [1.0, -inf, 2.0]),
+    "softmax_nan": (lambda x: x.softmax(0), lambda t, x: x.softmax(0), [1.0, nan, 2.0]),
+    "mean_inf": (lambda x: x.mean(), lambda t, x: x.mean(), [1.0, inf]),
+    "sigmoid_inf_nan": (lambda x: x.sigmoid(), lambda t, x: x.sigmoid(), [inf, -inf, nan]),
+    "tanh_inf": (lambda x: x.tanh(), lambda t, x: x.tanh(), [inf, -inf]),
+    "exp_inf": (lambda x: x.exp(), lambda t, x: x.exp(), [-inf, inf]),
+    "max_dim_tie": (lambda x: x.max(0)[0], lambda t, x: x.max(0)[0], [[2.0, 1.0], [2.0, 3.0]]),
+    "max_dim_-inf": (lambda x: x.max(0)[0], lambda t, x: x.max(0)[0], [[-inf], [-inf]]),
+    "max_inf_tie": (lambda x: x.max(), lambda t, x: x.max(), [inf, 1.0, inf]),
+    "relu_inf": (lambda x: x.relu(), lambda t, x: x.relu(), [inf, -inf]),
+    "clamp_inf_nan": (lambda x: x.clamp(-1, 1), lambda t, x: x.clamp(-1, 1), [inf, -inf, nan]),
+    "abs_inf": (lambda x: x.abs(), lambda t, x: x.abs(), [inf, -inf]),
+    "log_negative": (lambda x: x.log(), lambda t, x: x.log(), [-1.0]),
+    "pow_negative_base_half": (lambda x: x**0.5, lambda t, x: x**0.5, [-1.0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE))
+def test_more_edge_values_match_torch(name):
+    torch = pytest.importorskip("torch")
+    fo, ft, value = EDGE[name]
+    x = tc.tensor(np.array(value, dtype=np.float64), requires_grad=True)
+    with np.errstate(all="ignore"):
+        out = fo(x)
+        out.backward(tc.tensor(np.ones(out.shape)))
+    y = torch.tensor(value, dtype=torch.float64, requires_grad=True)
+    ref = ft(torch, y)
+    ref.backward(torch.ones_like(ref))
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-15, atol=1e-300)
+    np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-15, atol=1e-300)

@@ -107,9 +107,10 @@ class _Encoder:
             return _float(float(obj))
         if isinstance(obj, complex):
             return {"complex": [_float(obj.real), _float(obj.imag)]}
+        hint = " (save its state_dict() instead)" if hasattr(obj, "state_dict") else ""
         raise TypeError(
-            f"save: cannot store a {type(obj).__name__} at {where}; tc.save stores dicts, lists and tuples of "
-            "Tensors, NumPy arrays, numbers, strings and None"
+            f"save: cannot store a {type(obj).__name__} at {where}{hint}; tc.save stores dicts, lists and tuples "
+            "of Tensors, NumPy arrays, numbers, strings and None"
         )
 
     def key(self, k: Any, where: str, depth: int) -> Any:

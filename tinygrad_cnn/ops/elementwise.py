@@ -320,7 +320,8 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * Tensor._make((~(out._data <= 0)).astype(g.dtype), None, False)
+        # the output is ≥ 0 or NaN, so "not (out ≤ 0)" is "out ≠ 0": one pass, and NaN passes
+        return g * Tensor._make((out._data != 0).astype(g.dtype), None, False)
 
 
 class Tanh(Function):
