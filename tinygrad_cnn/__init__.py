@@ -3,7 +3,7 @@
 ``import tinygrad_cnn as tc``; see ``README.md`` and ``docs/`` for a tour.
 """
 
-from . import autograd, data, functional, nn, optim
+from . import autograd, functional, nn, optim
 from .autograd import (
     Function,
     backward,
@@ -41,8 +41,8 @@ from .tensor import (
 __version__ = "0.1.0"
 
 # Loaded on first use, so that importing the package stays cheap: the plotting and checking
-# machinery, the graph drawing (Graphviz) and the process-wide knobs.
-_LAZY_MODULES = ("checks", "viz", "runtime")
+# machinery, the graph drawing (Graphviz), the data loaders and the process-wide knobs.
+_LAZY_MODULES = ("checks", "viz", "runtime", "data")
 _LAZY_NAMES = {
     "check_model": "checks",
     "epsilon_sweep": "checks",
