@@ -301,3 +301,29 @@ def test_take_and_give():
     small = buffers.take((4,), np.float64)
     buffers.give(small)
     assert buffers.cached_bytes() == 0  # small arrays are left to NumPy
+
+
+def test_the_pool_starts_on_first_parallel_use_and_one_thread_never_starts_it():
+    out = _python("""
+        import threading
+        import numpy as np
+        import tinygrad_cnn as tc
+        import tinygrad_cnn.functional as F
+        from tinygrad_cnn.kernels import execution
+
+        execution.PARALLEL_BYTES = 0  # share every op that can be shared
+        def workers():
+            return sum(t.name.startswith("tinygrad_cnn-worker") for t in threading.enumerate())
+        x = tc.Tensor(np.ones((8, 2, 10, 10)))
+        w = tc.Tensor(np.ones((3, 2, 3, 3)), requires_grad=True)
+        tc.set_num_threads(1)
+        F.conv2d(x, w).sum().backward()
+        print(workers())
+        tc.set_num_threads(3)
+        F.conv2d(x, w).sum().backward()
+        print(workers())
+    """)
+    assert out.returncode == 0, out.stderr
+    before, after = out.stdout.split()
+    assert before == "0"  # one thread: the pool never started
+    assert 1 <= int(after) <= 2  # three: the caller and up to two workers

@@ -5,7 +5,7 @@
 
 from tinygrad_cnn import _cli_start  # noqa: F401, I001  (first: Ctrl-C while `tinygrad-cnn` starts; see the module)
 from . import tensor as _tensor  # noqa: F401, I001 - then Tensor: autograd and ops build on it
-from . import autograd, data, functional, nn, optim, utils
+from . import autograd, functional, nn, optim
 from . import grad_tags as _grad_tags  # noqa: F401 - labels gradient graphs for the viewers (a callback)
 from .autograd import (
     Function,
@@ -67,8 +67,8 @@ from .torch_functions import __all__ as _torch_functions_all
 __version__ = "0.1.0"
 
 # Loaded on first use, so that importing the package stays cheap: the plotting and checking
-# machinery, the graph drawing (Graphviz) and the process-wide knobs.
-_LAZY_MODULES = ("checks", "viz", "runtime")
+# machinery, the graph drawing (Graphviz), the data loaders and the process-wide knobs.
+_LAZY_MODULES = ("checks", "viz", "runtime", "data", "utils")
 _LAZY_NAMES = {
     "gradcheck": "checks",
     "gradgradcheck": "checks",
@@ -94,6 +94,7 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
+    """The package's names, the lazily loaded ones included."""
     return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-_generator = np.random.default_rng()
+_generator: np.random.Generator | None = None  # made on first use: importing numpy.random costs time
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -15,4 +15,8 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 
 def get_rng() -> np.random.Generator:
+    """The generator (an unseeded one until ``manual_seed`` is called)."""
+    global _generator
+    if _generator is None:
+        _generator = np.random.default_rng()
     return _generator

@@ -68,9 +68,14 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo
     channel_major = keep_columns and not ex.weight_grad_per_sample(k, ho * wo)
     batch_last = ex.batch_last(wo)  # the column order conv_weight expects too
 
+    # Kept channel-major columns come fresh from NumPy: reused buffers measured slower for them (LeNet's
+    # second layer), where for the per-sample layout they save the page faults of fresh memory.
+    reuse = not (keep_columns and channel_major)
+
     def block(blk: slice) -> np.ndarray | None:
         m = blk.stop - blk.start
-        buf = buffers.take((m * k * groups * ho * wo,), x.dtype)
+        size = m * k * groups * ho * wo
+        buf = buffers.take((size,), x.dtype) if reuse else np.empty(size, x.dtype)
         if channel_major:  # one product for the block, then a transpose into (n, O, Ho, Wo)
             if batch_last:
                 cols = im2col_batch_last(xp[blk], (kh, kw), (ho, wo), stride, dilation, out=buf)
@@ -103,7 +108,8 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo
     if not keep_columns:
         return out, None
     kept = Columns(tuple(parts), tuple(columns))
-    buffers.give_back_when_dead(kept, kept.arrays)  # reused once the graph lets go of them
+    if reuse:
+        buffers.give_back_when_dead(kept, kept.arrays)  # reused once the graph lets go of them
     return out, kept
 
 
@@ -180,11 +186,8 @@ def conv_transpose(grad_output: np.ndarray, weight: np.ndarray, out_hw: tuple[in
         g = grad_output[blk]
         m = g.shape[0]
         g = batch_last_rows(g, groups) if batch_last else channel_major_rows(g, groups)
-        dcols = buffers.take((groups, k, g.shape[2]), out.dtype)
-        if groups == 1:
-            np.matmul(wt[0], g[0], out=dcols[0])
-        else:
-            np.matmul(wt, g, out=dcols)
+        # a fresh product: with out= NumPy's matmul of this transposed weight runs slower
+        dcols = wt[0] @ g[0] if groups == 1 else np.matmul(wt, g)
         buffers.give(g)
         if batch_last:
             dxp = col2im_batch_last(dcols.reshape(-1, m), c, (hp, wp), (kh, kw), (ho, wo), stride, dilation)
@@ -193,7 +196,6 @@ def conv_transpose(grad_output: np.ndarray, weight: np.ndarray, out_hw: tuple[in
             dxp = col2im(dcols.reshape(c, kh, kw, m, ho, wo), (hp, wp), (kh, kw), stride, dilation)
             out[blk] = dxp[:, :, rows, cols].transpose(1, 0, 2, 3)
             buffers.give(dxp)
-        buffers.give(dcols)
 
     sample_bytes = k * groups * ho * wo * grad_output.itemsize
     ex.run_blocks(block, ex.blocks(n, sample_bytes), n * sample_bytes)

@@ -20,13 +20,10 @@ each threshold.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
-import glob
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent import futures
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -117,6 +114,9 @@ def set_num_threads(num_threads: int) -> None:
 @functools.cache
 def _openblas_local_threads() -> Callable[[int], int] | None:
     """NumPy's bundled OpenBLAS ``openblas_set_num_threads_local`` (thread-local; OpenBLAS ≥ 0.3.27), or None."""
+    import ctypes
+    import glob
+
     libdir = os.path.dirname(os.path.dirname(np.__file__))
     for path in glob.glob(os.path.join(libdir, "numpy.libs", "libscipy_openblas*.so*")):
         try:
@@ -224,6 +224,8 @@ def run_parallel(work: Callable[[T], Any], items: list[T], workers: int | None =
                 return
             results[i] = work(items[i])
 
+    from concurrent import futures
+
     helpers = _submit(drain, workers - 1)
     try:
         _single_threaded(drain)
@@ -242,6 +244,8 @@ def run_concurrently(first: Callable[[], T], second: Callable[[], U]) -> tuple[T
     """
     if get_num_threads() <= 1 or getattr(_worker, "busy", False):
         return _single_threaded(lambda: (first(), second()))
+    from concurrent import futures
+
     (later,) = _submit(second, 1)
     try:
         result = _single_threaded(first)

@@ -78,6 +78,7 @@ class Correlate2d(Function):
 
     @staticmethod
     def forward(ctx, x, k, mode):
+        """Y = X ⋆ K through the batched kernel, the planes padded as the mode asks."""
         ctx.mode = mode
         ctx._pads = pads = _plane_pads("correlate2d", x.shape, k.shape, mode, flip=False)
         ctx.save_for_backward(x, k)
@@ -105,6 +106,7 @@ class Convolve2d(Function):
 
     @staticmethod
     def forward(ctx, x, k, mode):
+        """Y = X ⋆ rot180(K) through the batched kernel, the planes padded as the mode asks."""
         ctx.mode = mode
         ctx._pads = pads = _plane_pads("convolve2d", x.shape, k.shape, mode, flip=True)
         ctx.save_for_backward(x, k)
@@ -163,6 +165,7 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, geometry):
+        """Y = conv_forward(X, K, B); keeps the im2col columns when the kernel needs a gradient."""
         _show(ctx, geometry)
         keep = ctx.needs_input_grad[1]  # the kernel gradient X ⋆ ∂L/∂Y reuses the forward's im2col columns
         y, columns = kc.conv_forward(x._data, weight._data, None if bias is None else bias._data, geometry,
@@ -209,6 +212,7 @@ class Conv2dWeight(Function):
 
     @staticmethod
     def forward(ctx, x, grad_output, kernel, geometry, columns):
+        """G = conv_weight(X, ∂L/∂Y), reusing the forward's columns when given."""
         _show(ctx, geometry)
         ctx._kernel = kernel
         ctx.save_for_backward(x, grad_output)
@@ -238,6 +242,7 @@ class ConvTranspose2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, geometry, output_padding):
+        """Y = conv_transpose(X, K) (+ B), at the size the geometry and output_padding give."""
         _show(ctx, geometry)
         ctx.output_padding = output_padding
         ctx.save_for_backward(x, weight)

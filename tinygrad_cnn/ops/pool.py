@@ -33,6 +33,7 @@ class MaxPool2d(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation):
+        """The window maxima; the offsets of the maxima are saved for backward."""
         ctx.kernel_size, ctx.stride, ctx.padding, ctx.dilation = kernel, stride, padding, dilation
         ctx._in_shape = x.shape
         y, offsets = kp.max_pool(x._data, kernel, stride, padding, dilation)
@@ -54,6 +55,7 @@ class MaxPool2dBackward(Function):
 
     @staticmethod
     def forward(ctx, g, offsets, in_shape, kernel, stride, padding, dilation):
+        """∂L/∂Y scattered onto the saved maxima."""
         ctx.kernel_size, ctx.stride, ctx.padding, ctx.dilation = kernel, stride, padding, dilation
         ctx._in_shape = in_shape
         ctx.save_for_backward(offsets)
@@ -77,6 +79,7 @@ class AvgPool2d(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, count_include_pad, divisor_override):
+        """The window means (divisor as PyTorch's options say)."""
         ctx.kernel_size, ctx.stride, ctx.padding = kernel, stride, padding
         ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
         ctx._in_shape = x.shape
@@ -96,6 +99,7 @@ class AvgPool2dBackward(Function):
 
     @staticmethod
     def forward(ctx, g, in_shape, kernel, stride, padding, count_include_pad, divisor_override):
+        """∂L/∂Y / divisor spread back over each window."""
         ctx.kernel_size, ctx.stride, ctx.padding = kernel, stride, padding
         ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
         return kp.avg_pool_backward(g._data, in_shape, kernel, stride, padding, count_include_pad, divisor_override)
