@@ -277,3 +277,16 @@ def test_make_grid_and_save_image(tmp_path):
     assert pixels.shape == (2 * 6 + 2, 5 * 7 + 2, 3)
     expected = np.clip(imgs._data[0, 0] * 255 + 0.5, 0, 255).astype(np.uint8) / 255
     np.testing.assert_allclose(pixels[2:6, 2:7, 0], expected, atol=1e-6)
+
+
+def test_fake_data():
+    ds = vision.datasets.FakeData(size=5, image_size=(3, 8, 6), num_classes=4, transform=vision.transforms.ToTensor())
+    img, label = ds[2]
+    assert len(ds) == 5 and img.shape == (3, 8, 6) and img.dtype == np.float32 and 0 <= label < 4
+    again, _ = ds[2]
+    np.testing.assert_array_equal(img._data, again._data)
+    assert not np.array_equal(ds[1][0]._data, img._data)
+    with pytest.raises(IndexError):
+        ds[5]
+    x, y = next(iter(DataLoader(ds, batch_size=5)))
+    assert x.shape == (5, 3, 8, 6) and y.dtype == np.int64
