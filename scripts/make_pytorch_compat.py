@@ -106,7 +106,6 @@ INSTEAD: dict[str, str] = {
     "torch.Tensor.add_": "`x = x + y`",
     "torch.Tensor.zero_": "`x.grad = None`, or `opt.zero_grad()`",
     "torch.Tensor.copy_": "`x.data = y` (outside the graph)",
-    "torch.Tensor.numpy": "`x.detach()._data` is internal: use `np.asarray(x.detach())`",
     "torch.Tensor.repeat_interleave": "`x.unsqueeze(d + 1).expand(...).flatten(d, d + 1)`",
     "torch.Tensor.half": "float32 (no float16 arithmetic)",
     "torch.Tensor.to_sparse": "dense tensors",
