@@ -292,17 +292,3 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, genera
     return randint(low, high, t.shape, generator=generator, dtype=_like_dtype(t, dtype), device=device,
                    requires_grad=requires_grad)
 
-
-def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
-    """Element-wise angle of (other, input), broadcasting; here beside the factories so ``Tensor.atan2``
-    and ``tc.atan2`` share one argument check."""
-    from .ops import elementwise as _ew
-    from .ops import trig as _trig
-
-    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
-        raise TypeError("atan2(): expected two Tensors")
-    if input.dtype != other.dtype:
-        d = np.result_type(input.dtype, other.dtype)
-        input, other = input.to(d), other.to(d)  # noqa: A001
-    _ew.check_broadcast("atan2", input.shape, other.shape)
-    return _trig.Atan2.apply(input, other)

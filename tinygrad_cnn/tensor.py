@@ -747,7 +747,7 @@ class Tensor:
 
     def atan2(self, other: Tensor) -> Tensor:
         """Element-wise atan2(self, other), the angle of the point (other, self)."""
-        return _fac.atan2(self, other)
+        return _trig.atan2(self, other)
 
     def sinh(self) -> Tensor:
         """Element-wise hyperbolic sine."""

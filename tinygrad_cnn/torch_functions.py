@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from . import factories as _fac
 from . import functional as _F
 from .ops import index as _idx
 from .ops import linalg as _la
+from .ops import trig as _trig
 from .tensor import Tensor, maximum
 from .tensor import where as _where3
 
@@ -708,7 +708,7 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool
 
 def atan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Element-wise angle of the point (other, input)."""
-    return _write_out("atan2", _fac.atan2(input, other), out)
+    return _write_out("atan2", _trig.atan2(input, other), out)
 
 
 def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:  # noqa: A002

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..autograd import Function
+from ..tensor import Tensor
+from .elementwise import check_broadcast
 
 
 class Sin(Function):
@@ -155,3 +159,14 @@ class Atan2(Function):
         y, x = ctx.saved_tensors
         r2 = x * x + y * y
         return (g * x / r2).sum_to_size(y.shape), (-(g * y) / r2).sum_to_size(x.shape)
+
+
+def atan2(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Element-wise angle of the point (other, input), broadcasting; mixed float dtypes promote."""
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError("atan2(): expected two Tensors")
+    if input.dtype != other.dtype:
+        d = np.result_type(input.dtype, other.dtype)
+        input, other = input.to(d), other.to(d)  # noqa: A001
+    check_broadcast("atan2", input.shape, other.shape)
+    return Atan2.apply(input, other)
