@@ -13,6 +13,8 @@ import sys
 import types
 from typing import Any
 
+import numpy as np
+
 __all__ = ["device", "as_device", "check_device", "cuda", "backends", "accelerator", "CPU", "set_default_device",
            "get_default_device"]
 
@@ -222,7 +224,7 @@ def _dtype_or_none(value: Any) -> Any:
     if isinstance(value, (device, bool)) or value is None:
         return None
     try:
-        return __import__("numpy").dtype(value)
+        return np.dtype(value)
     except TypeError:
         return None
 
@@ -273,7 +275,8 @@ def parse_to(op: str, args: tuple, kwargs: dict) -> tuple[device, Any, bool]:
     if len(rest) == 2:
         copy = bool(rest[1])
     if other is not None:
-        dev, dtype = dev or CPU, dtype or other.dtype
+        dev = CPU if dev is None else dev
+        dtype = other.dtype if dtype is None else dtype
     np_dtype = None
     if dtype is not None:
         np_dtype = _dtype_or_none(dtype)
