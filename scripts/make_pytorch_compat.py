@@ -33,6 +33,7 @@ NAMESPACES = {
     "torch.utils.data": data,
     "torchvision.datasets": vision.datasets,
     "torchvision.transforms": vision.transforms,
+    "torchvision.utils": vision.utils,
     "torch.Tensor": tc.Tensor,
     "torch": tc,
 }
@@ -105,7 +106,6 @@ INSTEAD: dict[str, str] = {
     "torch.Tensor.add_": "`x = x + y`",
     "torch.Tensor.zero_": "`x.grad = None`, or `opt.zero_grad()`",
     "torch.Tensor.copy_": "`x.data = y` (outside the graph)",
-    "torch.Tensor.numpy": "`x.detach()._data` is internal: use `np.asarray(x.detach())`",
     "torch.Tensor.repeat_interleave": "`x.unsqueeze(d + 1).expand(...).flatten(d, d + 1)`",
     "torch.Tensor.half": "float32 (no float16 arithmetic)",
     "torch.Tensor.to_sparse": "dense tensors",
@@ -198,6 +198,7 @@ def render() -> str:
         "| `from torch.utils.data import DataLoader` | `from tinygrad_cnn.utils.data import DataLoader` |",
         "| `from torchvision import datasets, transforms` "
         "| `from tinygrad_cnn.data.vision import datasets, transforms` |",
+        "| `from torchvision.utils import save_image` | `from tinygrad_cnn.data.vision.utils import save_image` |",
         "",
         "Everything runs on the CPU. `tc.device(\"cpu\")`, `device=` on every factory, `x.to(...)`,",
         "`module.to(...)` and `.cpu()` work; `.cuda()` and other devices raise (an `AssertionError` for CUDA, as",
@@ -242,7 +243,8 @@ def render() -> str:
         "## `tinygrad_cnn.data.vision` (`torchvision`)",
         "",
         *table([("datasets." + n, s) for n, s in public(vision.datasets.__all__, vision.datasets)]
-               + [("transforms." + n, s) for n, s in public(vision.transforms.__all__, vision.transforms)],
+               + [("transforms." + n, s) for n, s in public(vision.transforms.__all__, vision.transforms)]
+               + [("utils." + n, s) for n, s in public(vision.utils.__all__, vision.utils)],
                ("name", "what it does")),
         "## Common PyTorch names that are not here, and what to use instead",
         "",

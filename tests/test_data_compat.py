@@ -254,3 +254,39 @@ def test_mnist_stand_in_reads_the_idx_files_when_root_has_them(tmp_path, monkeyp
     assert (train.source, len(train), test.source, len(test)) == ("idx", 6, "idx", 3)
     assert calls == [(raw, True), (raw, False)]
     assert vds.MNIST(tmp_path / "elsewhere").source == "sample"
+
+
+def test_make_grid_and_save_image(tmp_path):
+    from tinygrad_cnn.data.vision import utils as vutils
+
+    imgs = tc.rand(10, 1, 4, 5)
+    grid = vutils.make_grid(imgs, nrow=4, padding=2, pad_value=0.25)
+    assert grid.shape == (3, 3 * 6 + 2, 4 * 7 + 2)  # rows = ceil(10 / 4), each image plus padding
+    np.testing.assert_array_equal(grid._data[:, 2:6, 2:7], np.repeat(imgs._data[0], 3, axis=0))
+    np.testing.assert_array_equal(grid._data[1, 8:12, 9:14], imgs._data[5, 0])  # row 1, column 1
+    assert grid._data[0, 0, 0] == np.float32(0.25)
+    assert vutils.make_grid(imgs[:1]).shape == (3, 4, 5)
+    norm = vutils.make_grid(imgs * 4 - 2, normalize=True)
+    assert norm._data.min() >= 0 and norm._data.max() <= 1
+    path = tmp_path / "grid.png"
+    vutils.save_image(imgs, path, nrow=5)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    mpimg = pytest.importorskip("matplotlib.image")
+    pixels = mpimg.imread(str(path))
+    assert pixels.shape == (2 * 6 + 2, 5 * 7 + 2, 3)
+    expected = np.clip(imgs._data[0, 0] * 255 + 0.5, 0, 255).astype(np.uint8) / 255
+    np.testing.assert_allclose(pixels[2:6, 2:7, 0], expected, atol=1e-6)
+
+
+def test_fake_data():
+    ds = vision.datasets.FakeData(size=5, image_size=(3, 8, 6), num_classes=4, transform=vision.transforms.ToTensor())
+    img, label = ds[2]
+    assert len(ds) == 5 and img.shape == (3, 8, 6) and img.dtype == np.float32 and 0 <= label < 4
+    again, _ = ds[2]
+    np.testing.assert_array_equal(img._data, again._data)
+    assert not np.array_equal(ds[1][0]._data, img._data)
+    with pytest.raises(IndexError):
+        ds[5]
+    x, y = next(iter(DataLoader(ds, batch_size=5)))
+    assert x.shape == (5, 3, 8, 6) and y.dtype == np.int64

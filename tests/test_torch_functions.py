@@ -372,3 +372,24 @@ def test_logical_ops_and_argwhere_match_pytorch():
         ours, theirs = fn(tc, tc.tensor(a)), fn(torch, torch.tensor(a))
         assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
         np.testing.assert_array_equal(ours._data, theirs.numpy())
+
+
+SMOOTH = [
+    ("asin", lambda m, x: m.asin(x * 0.3)),
+    ("acos", lambda m, x: (x * 0.3).acos()),
+    ("atan", lambda m, x: m.atan(x)),
+    ("arctan", lambda m, x: m.arctan(x)),
+    ("sinh", lambda m, x: m.sinh(x)),
+    ("cosh", lambda m, x: x.cosh()),
+    ("erf", lambda m, x: m.erf(x)),
+    ("atan2", lambda m, x: m.atan2(x, x.flip(0) + 0.1)),
+    ("atan2_broadcast", lambda m, x: x[:, :1].atan2(x[0] + 2.0)),
+    ("lerp", lambda m, x: m.lerp(x, x.flip(1), 0.3)),
+    ("lerp_tensor_weight", lambda m, x: x.lerp(x * 2, m.sigmoid(x))),
+    ("addmm", lambda m, x: m.addmm(x[0, :2], x, x.t()[:, :2], beta=0.5, alpha=2.0)),
+]
+
+
+@pytest.mark.parametrize("name, fn", SMOOTH, ids=[c[0] for c in SMOOTH])
+def test_smooth_functions_match_pytorch_with_gradients(name, fn):
+    test_more_functions_match_pytorch_with_gradients(name, fn)

@@ -275,7 +275,8 @@ def parse_to(op: str, args: tuple, kwargs: dict) -> tuple[device, Any, bool]:
     if len(rest) == 2:
         copy = bool(rest[1])
     if other is not None:
-        dev, dtype = dev or CPU, dtype or other.dtype
+        dev = CPU if dev is None else dev
+        dtype = other.dtype if dtype is None else dtype
     np_dtype = None
     if dtype is not None:
         np_dtype = _dtype_or_none(dtype)

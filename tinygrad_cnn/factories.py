@@ -292,3 +292,4 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, genera
         low, high = 0, low
     return randint(low, high, t.shape, generator=generator, dtype=_like_dtype(t, dtype), device=device,
                    requires_grad=requires_grad)
+

@@ -1006,6 +1006,38 @@ class Tensor:
         """eˣ − 1, exact for small x."""
         return _trig.Expm1.apply(self)
 
+    def asin(self) -> Tensor:
+        """Element-wise arcsine."""
+        return _trig.Asin.apply(self)
+
+    def acos(self) -> Tensor:
+        """Element-wise arccosine."""
+        return _trig.Acos.apply(self)
+
+    def atan(self) -> Tensor:
+        """Element-wise arctangent."""
+        return _trig.Atan.apply(self)
+
+    def atan2(self, other: Tensor) -> Tensor:
+        """Element-wise atan2(self, other), the angle of the point (other, self)."""
+        return _trig.atan2(self, other)
+
+    def sinh(self) -> Tensor:
+        """Element-wise hyperbolic sine."""
+        return (self.exp() - (-self).exp()) * 0.5
+
+    def cosh(self) -> Tensor:
+        """Element-wise hyperbolic cosine."""
+        return (self.exp() + (-self).exp()) * 0.5
+
+    def erf(self) -> Tensor:
+        """The error function."""
+        return _trig.Erf.apply(self)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """``self + weight * (end - self)``."""
+        return self + (end - self) * weight
+
     def log2(self) -> Tensor:
         """Base-2 logarithm."""
         return self.log() / float(np.log(2.0))

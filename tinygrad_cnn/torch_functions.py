@@ -12,6 +12,7 @@ import numpy as np
 from . import functional as _F
 from .ops import index as _idx
 from .ops import linalg as _la
+from .ops import trig as _trig
 from .tensor import Tensor, maximum
 from .tensor import where as _where3
 
@@ -28,7 +29,8 @@ __all__ = [
     "isnan", "isinf", "isfinite", "numel", "is_tensor", "is_floating_point", "clone", "detach",
     "any", "all", "broadcast_to", "einsum", "repeat_interleave", "tril", "triu", "count_nonzero", "bincount",
     "meshgrid", "where", "argwhere", "clamp_min", "clamp_max", "diagonal", "diag", "trace", "logical_not",
-    "logical_and", "logical_or", "logical_xor", "var_mean", "std_mean",
+    "logical_and", "logical_or", "logical_xor", "var_mean", "std_mean", "asin", "acos", "atan", "atan2",
+    "sinh", "cosh", "erf", "lerp", "addmm", "arcsin", "arccos", "arctan",
 ]
 
 
@@ -164,6 +166,12 @@ isfinite = _unary("isfinite", "Where the elements are finite (bool).")
 clone = _unary("clone", "A copy that stays in the graph.")
 detach = _unary("detach", "The same data, cut from the graph.")
 t = _unary("t", "The transpose of a 2-D tensor.")
+asin = arcsin = _unary("asin", "Element-wise arcsine.")
+acos = arccos = _unary("acos", "Element-wise arccosine.")
+atan = arctan = _unary("atan", "Element-wise arctangent.")
+sinh = _unary("sinh", "Element-wise hyperbolic sine.")
+cosh = _unary("cosh", "Element-wise hyperbolic cosine.")
+erf = _unary("erf", "The error function.")
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001,A002
@@ -696,3 +704,21 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool
     """``(std, mean)`` in one call."""
     x = _input(input, "std_mean")
     return x.std(dim, unbiased, keepdim, correction=correction), x.mean(dim, keepdim)
+
+
+def atan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Element-wise angle of the point (other, input)."""
+    return _write_out("atan2", _trig.atan2(input, other), out)
+
+
+def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:  # noqa: A002
+    """``input + weight * (end - input)``."""
+    return _input(input, "lerp").lerp(end, weight)
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1,  # noqa: A002
+          out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)`` for 2-D ``mat1``, ``mat2``."""
+    prod = _input(mat1, "addmm").mm(mat2)
+    result = (input if beta == 1 else input * beta) + (prod if alpha == 1 else prod * alpha)
+    return _write_out("addmm", result, out)

@@ -28,7 +28,7 @@ from ...tensor import Tensor
 from ..dataset import Dataset
 from ..mnist import MNIST_FILES, load_mnist, mnist_sample_split
 
-__all__ = ["MNIST"]
+__all__ = ["MNIST", "FakeData"]
 
 
 def _idx_folder(root: Path) -> Path | None:
@@ -100,3 +100,32 @@ class MNIST(Dataset):
         if self.transform is not None:
             lines.append(f"    StandardTransform\nTransform: {self.transform!r}")
         return "\n".join(lines)
+
+
+class FakeData(Dataset):
+    """Random images, as ``torchvision.datasets.FakeData(size=1000, image_size=(3, 224, 224),
+    num_classes=10, transform=None, target_transform=None, random_offset=0)``: item ``i`` is always the
+    same (seeded by ``i + random_offset``); an image is a uint8 array (H, W, C) where torchvision gives a
+    PIL image, and the label an int. The pixel values are not torchvision's (another generator)."""
+
+    def __init__(self, size: int = 1000, image_size: tuple[int, int, int] = (3, 224, 224), num_classes: int = 10,
+                 transform: Callable | None = None, target_transform: Callable | None = None,
+                 random_offset: int = 0) -> None:
+        self.size, self.image_size, self.num_classes = int(size), tuple(image_size), int(num_classes)
+        self.transform, self.target_transform, self.random_offset = transform, target_transform, int(random_offset)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        if not -self.size <= index < self.size:
+            raise IndexError(f"{type(self).__name__} index out of range")
+        rng = np.random.default_rng(index % self.size + self.random_offset)
+        c, h, w = self.image_size
+        img = rng.integers(0, 256, size=(h, w, c), dtype=np.uint8)
+        target = int(rng.integers(0, self.num_classes))
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
