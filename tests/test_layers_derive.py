@@ -92,3 +92,12 @@ def test_batchnorm_page_prints_what_it_shows():
             checked += 1
         previous = kind
     assert checked == 3
+
+
+def test_make_dot_names_the_normalisation_and_dropout_ops(rng):
+    x = tc.tensor(rng.standard_normal((4, 3, 2, 2)), requires_grad=True)
+    bn = tc.nn.BatchNorm2d(3).double()
+    y = F.dropout2d(F.group_norm(F.layer_norm(bn(x), (2, 2)), 3), 0.5)
+    source = tc.viz.make_dot(y, params=dict(bn.named_parameters())).source
+    for name in ("batch_norm", "layer_norm", "group_norm", "dropout2d", "weight", "bias"):
+        assert name in source

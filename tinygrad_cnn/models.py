@@ -1,8 +1,10 @@
-"""The named models of the command line: ``build_model("seed")`` and ``build_model("lenet")``.
+"""The named models of the command line: ``build_model("seed")``, ``build_model("lenet")``, ``build_model("allconv")``.
 
 * ``seed``: the first source document's network: 3 filters of 5×5, sigmoid, flatten, one dense unit,
   sigmoid (Z1 = X ⋆ f, A1 = σ(Z1), Z2 = Wᵀ A1 + b, O = σ(Z2)), trained with the squared error on
   MNIST 0 vs 1 by plain gradient descent.
+* ``allconv``: an all-convolutional network with batch norm and channel dropout (``AllConvNet``), trained
+  on randomly shifted images; above 98 % on the held-out 1,000 with its recipe in ``MODELS``.
 * ``lenet``: a small LeNet for all ten digits: conv 16@5×5 → ReLU → max-pool 2 → conv 32@5×5 → ReLU →
   max-pool 2 → flatten → linear 512 → 10 (logits for ``CrossEntropyLoss``). The narrower 8/16-channel
   version (``LeNet(8, 16)``) reaches 96.2-97.3 % on the held-out 1,000; these widths give a safer
@@ -15,10 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import nn
+from .rng import get_rng
 from .tensor import Tensor
 
-__all__ = ["ModelSpec", "MODELS", "SeedNet", "LeNet", "AllConvNet", "build_model", "check_images"]
+__all__ = ["ModelSpec", "MODELS", "SeedNet", "LeNet", "AllConvNet", "RandomShift", "build_model", "check_images"]
 
 
 def check_images(x: object, model: str) -> None:
@@ -65,23 +70,54 @@ class LeNet(nn.Module):
 
 
 def _conv_bn(cin: int, cout: int, stride: int = 1) -> list[nn.Module]:
+    """A 3×3 convolution (no bias: batch norm's β replaces it), batch norm and ReLU."""
     return [nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+
+
+class RandomShift(nn.Module):
+    """In training mode, move each image by a random whole number of pixels in [−shift, shift] along each axis
+    (zeros fill the border); the identity in evaluation mode. Draws from the package generator.
+
+    With 4,000 training images the network otherwise memorises them; shifted copies are new images of the
+    same digits, which is what keeps the all-convolutional network above 98 % on the held-out 1,000.
+    """
+
+    def __init__(self, shift: int = 2) -> None:
+        super().__init__()
+        self.shift = int(shift)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not self.training or self.shift == 0:
+            return input
+        s, (n, c, h, w) = self.shift, input.shape
+        padded = np.pad(input._data, ((0, 0), (0, 0), (s, s), (s, s)))
+        rng = get_rng()
+        rows = (rng.integers(0, 2 * s + 1, n)[:, None] + np.arange(h))[:, None, :, None]
+        cols = (rng.integers(0, 2 * s + 1, n)[:, None] + np.arange(w))[:, None, None, :]
+        shifted = padded[np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols]
+        return Tensor._make(np.ascontiguousarray(shifted), None, False)
+
+    def extra_repr(self) -> str:
+        return f"shift={self.shift}"
 
 
 class AllConvNet(nn.Sequential):
     """An all-convolutional network (no pooling, no dense layer) with batch norm and dropout.
 
-    3×3 convolutions (each followed by batch norm and ReLU; strides of 2 do the downsampling) 28 → 14 → 7,
-    channel dropout, a 1×1 convolution to ten class maps, and a global average over the 7×7 positions.
+    Random shifts of ±2 pixels (training only); five 3×3 convolutions, each followed by batch norm and ReLU,
+    with strides of 2 doing the downsampling 28 → 14 → 7 (channels w, 2w, 2w, 4w, 4w); channel dropout; a 1×1
+    convolution to ten class maps; and a global average over the 7×7 positions, giving (N, 10) logits.
     """
 
-    def __init__(self, width: int = 16, num_classes: int = 10, p: float = 0.1) -> None:
+    def __init__(self, width: int = 16, num_classes: int = 10, p: float = 0.1, shift: int = 2) -> None:
         w = width
         super().__init__(
+            RandomShift(shift),
             *_conv_bn(1, w),
             *_conv_bn(w, 2 * w, stride=2),
             *_conv_bn(2 * w, 2 * w),
             *_conv_bn(2 * w, 4 * w, stride=2),
+            *_conv_bn(4 * w, 4 * w),
             nn.Dropout2d(p),
             nn.Conv2d(4 * w, num_classes, 1),
             nn.AdaptiveAvgPool2d(1),
@@ -134,21 +170,22 @@ MODELS: dict[str, ModelSpec] = {
     ),
     "allconv": ModelSpec(
         AllConvNet,
-        "all-convolutional CNN with batch norm and dropout (3×3 convs, strides 2, 1×1 conv, global average), Adam",
+        "all-convolutional CNN with batch norm and dropout (five 3×3 convs, strides 2, 1×1 conv, global average; "
+        "random ±2-pixel shifts in training) on all ten digits, Adam",
         digits=tuple(range(10)),
         loss="cross_entropy",
         optimizer="adam",
         lr=3e-3,
-        epochs=8,
-        batch_size=32,
-        lr_step=3,
-        lr_gamma=0.3,
+        epochs=12,
+        batch_size=64,
+        lr_step=4,
+        lr_gamma=0.2,
     ),
 }
 
 
 def build_model(name: str) -> nn.Module:
-    """A freshly initialised model by name (``"seed"`` or ``"lenet"``); uses the package generator."""
+    """A freshly initialised model by name (``"seed"``, ``"lenet"`` or ``"allconv"``); uses the package generator."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {sorted(MODELS)}")
     return MODELS[name].builder()

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import functional as F
 from ..rng import manual_seed
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 
 
 def _fixed_mask(fn, p: float):
@@ -27,7 +27,7 @@ def layer_cases() -> list:
     rm, rv = np.array([0.3, -0.2]), np.array([0.8, 1.5])
 
     def running() -> tuple[Tensor, Tensor]:
-        return Tensor(rm.copy(), dtype="float64"), Tensor(rv.copy(), dtype="float64")
+        return tensor(rm.copy()), tensor(rv.copy())  # float64 arrays stay float64
 
     return [
         Case("batch_norm", "training, γ and β, (3,2,2,2)",
