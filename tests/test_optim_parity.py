@@ -369,3 +369,28 @@ def test_lbfgs_arguments():
         optim.LBFGS([p], line_search_fn="strong_wolfe")
     with pytest.raises(RuntimeError, match="closure"):
         optim.LBFGS([p]).step()
+
+
+def _engine_checks_versions() -> bool:
+    x = nn.Parameter(np.ones(2))
+    y = (x * x).sum()
+    x._bump_version()
+    try:
+        y.backward()
+    except RuntimeError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+                                  "RAdam"])
+def test_graph_built_before_step_cannot_be_used_after_it(name):
+    if not _engine_checks_versions():
+        pytest.skip("needs the engine's saved-tensor version checks")
+    w = nn.Parameter(np.array([1.0, -2.0, 3.0]))
+    opt = getattr(optim, name)([w], lr=0.1)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
