@@ -86,3 +86,33 @@ def test_requires_grad_on_factories():
     assert tc.linspace(0, 1, 3, requires_grad=True).requires_grad
     with pytest.raises((RuntimeError, TypeError)):
         tc.randint(0, 3, (2,), requires_grad=True)
+
+
+def test_sampling_functions():
+    torch = pytest.importorskip("torch")
+    g = tc.Generator().manual_seed(0)
+    x = tc.normal(2.0, 3.0, size=(20000,), generator=g)
+    assert x.dtype == np.float32 and abs(x.mean().item() - 2.0) < 0.1 and abs(x.std().item() - 3.0) < 0.1
+    m = tc.zeros(2, 3, dtype=np.float64)
+    y = tc.normal(m, tc.full((3,), 0.5, dtype=np.float64))
+    assert y.shape == (2, 3) and y.dtype == np.float64
+    assert str(torch.normal(torch.zeros(2, 3, dtype=torch.float64), torch.full((3,), 0.5, dtype=torch.float64)).dtype) \
+        == "torch." + str(y.dtype)
+    b = tc.bernoulli(tc.full((10000,), 0.3))
+    assert b.dtype == np.float32 and set(np.unique(b._data)) <= {0.0, 1.0} and abs(b.mean().item() - 0.3) < 0.03
+    assert tc.bernoulli(tc.zeros(5), p=1.0)._data.tolist() == [1.0] * 5
+    s = tc.multinomial(tc.tensor([0.0, 1.0, 0.0]), 2, replacement=True)
+    assert s.dtype == np.int64 and s._data.tolist() == [1, 1]
+    rows = tc.multinomial(tc.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 2.0]]), 1)
+    assert rows.shape == (2, 1) and rows._data[1, 0] == 2
+    assert sorted(tc.multinomial(tc.ones(4), 4)._data.tolist()) == [0, 1, 2, 3]
+    two = tc.multinomial(tc.tensor([0.0, 1.0, 0.0]), 2)  # PyTorch fills up with zero-weight categories
+    assert two._data[0] == 1 and two._data[1] in (0, 2)
+    first = [tc.multinomial(tc.tensor([1.0, 3.0]), 1)._data[0] for _ in range(2000)]
+    assert abs(np.mean(first) - 0.75) < 0.04
+    for call in (lambda m: m.multinomial(m.tensor([1.0, 1.0, 0.0]), 4), lambda m: m.normal(0.0, -1.0, size=(2,)),
+                 lambda m: m.bernoulli(m.full((2,), 1.5))):
+        with pytest.raises(RuntimeError):
+            call(torch)
+        with pytest.raises(RuntimeError):
+            call(tc)

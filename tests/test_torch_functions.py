@@ -393,3 +393,48 @@ SMOOTH = [
 @pytest.mark.parametrize("name, fn", SMOOTH, ids=[c[0] for c in SMOOTH])
 def test_smooth_functions_match_pytorch_with_gradients(name, fn):
     test_more_functions_match_pytorch_with_gradients(name, fn)
+
+
+EINSUM = [
+    ("ij,jk->ik", [(3, 4), (4, 5)]),
+    ("ij,jk", [(3, 4), (4, 5)]),
+    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 2)]),
+    ("ii->i", [(4, 4)]),
+    ("ii", [(4, 4)]),
+    ("bii->b", [(2, 3, 3)]),
+    ("...ij->...ji", [(2, 3, 4, 5)]),
+    ("...ij,...jk->...ik", [(2, 3, 4), (1, 4, 2)]),
+    ("...ij,jk", [(5, 2, 3), (3, 2)]),
+    ("i,i->", [(5,), (5,)]),
+    ("i,j->ij", [(3,), (4,)]),
+    ("nchw,oc->nohw", [(2, 3, 4, 4), (5, 3)]),
+    ("ij->", [(3, 4)]),
+]
+
+
+@pytest.mark.parametrize("equation, shapes", EINSUM, ids=[e for e, _ in EINSUM])
+def test_einsum_matches_pytorch_with_gradients(equation, shapes):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    xs = [_t(a) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, ref = tc.einsum(equation, *xs), torch.einsum(equation, *ts)
+    assert out.shape == tuple(ref.shape)
+    np.testing.assert_allclose(out._data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    seed = rng.standard_normal(out.shape)
+    out.backward(Tensor(seed))
+    ref.backward(torch.tensor(seed))
+    for x, t in zip(xs, ts):
+        np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert tc.gradcheck(lambda *v: tc.einsum(equation, *v), [_t(a) for a in arrays])
+    assert tc.gradgradcheck(lambda *v: tc.einsum(equation, *v), [_t(a) for a in arrays])
+
+
+def test_einsum_errors():
+    with pytest.raises(ValueError):
+        tc.einsum("ij,jk->ik", tc.ones(2, 3), tc.ones(4, 5))
+    with pytest.raises(ValueError):
+        tc.einsum("ij->k", tc.ones(2, 3))
+    with pytest.raises(ValueError):
+        tc.einsum("ij,jk->ik", tc.ones(2, 3))

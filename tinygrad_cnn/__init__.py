@@ -24,6 +24,7 @@ from .device import accelerator, backends, cuda, device, get_default_device, set
 from .factories import (  # PyTorch's signatures (device=, generator=, ...) over the core constructors
     arange,
     as_tensor,
+    bernoulli,
     empty,
     empty_like,
     eye,
@@ -31,6 +32,8 @@ from .factories import (  # PyTorch's signatures (device=, generator=, ...) over
     full_like,
     linspace,
     logspace,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
@@ -198,6 +201,9 @@ __all__ = [
     "randint_like",
     "randn_like",
     "randperm",
+    "normal",
+    "bernoulli",
+    "multinomial",
 ]
 __all__ += [n for n in _torch_functions_all if n not in __all__]
 

@@ -19,7 +19,7 @@ from .tensor import Tensor
 __all__ = [
     "tensor", "as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "logspace",
     "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "empty_like",
-    "rand_like", "randn_like", "randint_like",
+    "rand_like", "randn_like", "randint_like", "normal", "bernoulli", "multinomial",
 ]
 
 
@@ -293,3 +293,68 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, genera
     return randint(low, high, t.shape, generator=generator, dtype=_like_dtype(t, dtype), device=device,
                    requires_grad=requires_grad)
 
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, out: Any = None,
+           dtype: Any = None, layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Normal samples with ``mean`` and ``std`` (numbers or broadcasting tensors), as ``torch.normal``;
+    with numbers, ``size`` gives the shape. The samples carry no gradient (PyTorch's is zero)."""
+    check_device(device)
+    m = mean._data if isinstance(mean, Tensor) else mean
+    sd = std._data if isinstance(std, Tensor) else std
+    if np.any(np.asarray(sd) < 0):
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {np.min(sd)}")
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if tensors:
+        if size is not None:
+            raise TypeError("normal(): size is only accepted with float mean and std")
+        shape = np.broadcast_shapes(*[np.shape(v) for v in (m, sd)])
+        d = _np_dtype(dtype, np.result_type(*[t.dtype for t in tensors]))
+    else:
+        if size is None:
+            raise TypeError("normal(): with float mean and std, size is required")
+        shape = _size("normal", (size,) if isinstance(size, (int, np.integer)) else tuple(size))
+        d = _np_dtype(dtype)
+    sample = m + sd * numpy_rng(generator).standard_normal(shape)
+    return _made(np.asarray(sample).astype(d), requires_grad)
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None,  # noqa: A002
+              out: Any = None) -> Tensor:
+    """0/1 samples, 1 with probability ``input`` (or ``p``), in ``input``'s dtype; no gradient (PyTorch's is zero)."""
+    t = _check_like("bernoulli", input)
+    probs = t._data if p is None else np.full(t.shape, p)
+    if np.any((probs < 0) | (probs > 1)):
+        raise RuntimeError("bernoulli: expected all probabilities in [0, 1]")
+    draws = numpy_rng(generator).random(t.shape) < probs
+    return _made(draws.astype(t.dtype), False)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator: Any = None, out: Any = None) -> Tensor:
+    """int64 indices drawn in proportion to the (unnormalised) weights in each row of ``input`` (1-D or 2-D)."""
+    t = _check_like("multinomial", input)
+    if t.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {t.shape}")
+    w = np.atleast_2d(t._data).astype(np.float64)
+    if np.any(w < 0) or np.any(~np.isfinite(w)):
+        raise RuntimeError("multinomial: invalid probability distribution (negative, inf or nan weights)")
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples, got {num_samples}")
+    rng = numpy_rng(generator)
+    rows = []
+    for row in w:
+        total = row.sum()
+        if total <= 0:
+            raise RuntimeError("multinomial: invalid probability distribution (sum of probabilities <= 0)")
+        if replacement:
+            rows.append(rng.choice(len(row), size=num_samples, replace=True, p=row / total))
+            continue
+        if num_samples > len(row):
+            raise RuntimeError("multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        # without replacement: an exponential race (each category's arrival time E/w), zero weights last
+        with np.errstate(divide="ignore"):
+            arrival = np.where(row > 0, rng.exponential(size=len(row)) / row, np.inf)
+        rows.append(np.lexsort((rng.random(len(row)), arrival))[:num_samples])
+    out_arr = np.asarray(rows, dtype=np.int64)
+    return _made(out_arr if t.ndim == 2 else out_arr[0], False)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import functional as _F
+from .ops import einsum as _einsum
 from .ops import index as _idx
 from .ops import linalg as _la
 from .ops import trig as _trig
@@ -333,51 +334,11 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
 
 
 def einsum(equation: str, *operands: Any) -> Tensor:
-    """``torch.einsum`` for equations whose every operand index is summed or kept, built from
-    differentiable permutes, broadcasting products and sums (so it has gradients of every order)."""
+    """``torch.einsum``: sums of products named by letters (``"ij,jk->ik"``), with ``...`` and repeated
+    letters (diagonals); built from differentiable ops, so it has gradients of every order."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    ops = [_input(o, "einsum") for o in operands]
-    eq = equation.replace(" ", "")
-    if "..." in eq:
-        raise NotImplementedError("einsum: '...' (ellipsis) is not supported; spell out the dimensions")
-    lhs, _, rhs = eq.partition("->")
-    terms = lhs.split(",")
-    if len(terms) != len(ops):
-        raise ValueError(f"einsum: the equation names {len(terms)} operands but {len(ops)} were given")
-    if not _:
-        letters = "".join(terms)
-        rhs = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    sizes: dict[str, int] = {}
-    for term, op in zip(terms, ops):
-        if len(term) != op.ndim or len(set(term)) != len(term):
-            raise ValueError(f"einsum: term '{term}' does not fit an operand of shape {op.shape} "
-                             "(one distinct letter per dimension; repeated letters in one term are not supported)")
-        for c, n in zip(term, op.shape):
-            m = sizes.get(c)
-            if m is None or m == 1:
-                sizes[c] = n
-            elif n not in (1, m):
-                raise ValueError(f"einsum: dimension '{c}' has sizes {m} and {n}")
-    order = list(rhs) + sorted(c for c in sizes if c not in rhs)
-    product = None
-    for term, op in zip(terms, ops):
-        perm = sorted(range(len(term)), key=lambda i: order.index(term[i]))
-        x = op.permute(*perm) if perm != list(range(len(term))) else op
-        present = [term[i] for i in perm]
-        shape, j = [], 0
-        for c in order:
-            if j < len(present) and present[j] == c:
-                shape.append(op.shape[term.index(c)])
-                j += 1
-            else:
-                shape.append(1)
-        x = x.reshape(tuple(shape))
-        product = x if product is None else product * x
-    summed = tuple(range(len(rhs), len(order)))
-    out = product.sum(summed) if summed else product
-    target = tuple(sizes[c] for c in rhs)
-    return out if out.shape == target else out.expand(target)
+    return _einsum.einsum(equation, [_input(o, "einsum") for o in operands])
 
 
 # ------------------------------------------------------------------------- shapes and indexing
