@@ -99,3 +99,17 @@ def test_pad_unpad_and_crop():
     assert pad_hw(x, (0, 0)) is x
     assert (unpad_hw(xp, (1, 2), (4, 5)) == x).all() and unpad_hw(x, (0, 0), (4, 5)) is x
     assert crop_hw(x, (3, 2)).shape == (2, 3, 3, 2) and crop_hw(x, (4, 5)) is x
+
+
+@pytest.mark.parametrize("in_hw, kernel, stride, padding, dilation", [
+    ((8, 8), (2, 2), (2, 2), (0, 0), (1, 1)),
+    ((9, 7), (3, 2), (2, 1), (1, 1), (1, 2)),
+    ((5, 6), (3, 3), (1, 3), (1, 0), (2, 1)),
+])
+def test_pool_output_sizes_match_torch(in_hw, kernel, stride, padding, dilation):
+    torch = pytest.importorskip("torch")
+    from tinygrad_cnn.kernels.geometry import PoolGeometry
+
+    geometry = PoolGeometry(kernel, stride, padding, dilation)
+    y = torch.nn.functional.max_pool2d(torch.zeros(1, 1, *in_hw), kernel, stride, padding, dilation)
+    assert geometry.out_hw(in_hw) == tuple(y.shape[2:])

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "Pair", "ConvGeometry", "pair", "window_span", "out_size", "transposed_size", "padded_shape", "pad_hw",
-    "unpad_hw", "crop_hw",
+    "Pair", "ConvGeometry", "PoolGeometry", "pair", "window_span", "out_size", "transposed_size", "padded_shape",
+    "pad_hw", "unpad_hw", "crop_hw",
 ]
 
 Pair = tuple[int, int]
@@ -87,6 +87,21 @@ def padded_shape(shape: tuple[int, ...], padding: Pair) -> tuple[int, ...]:
     """The shape of an (N, C, H, W) array once padded."""
     n, c, h, w = shape
     return n, c, h + 2 * padding[0], w + 2 * padding[1]
+
+
+@dataclass(frozen=True)
+class PoolGeometry:
+    """How a pooling's kh×kw windows sweep its input: (h, w) pairs."""
+
+    kernel_size: Pair
+    stride: Pair
+    padding: Pair = (0, 0)
+    dilation: Pair = (1, 1)
+
+    def out_hw(self, in_hw: tuple[int, ...]) -> Pair:
+        """(Ho, Wo) of the sweep over an (H, W) input."""
+        k, s, p, d = self.kernel_size, self.stride, self.padding, self.dilation
+        return out_size(in_hw[0], k[0], s[0], p[0], d[0]), out_size(in_hw[1], k[1], s[1], p[1], d[1])
 
 
 def pad_hw(x: np.ndarray, padding: Pair, value: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:

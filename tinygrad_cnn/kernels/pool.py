@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import buffers
-from .geometry import Pair, out_size, pad_hw, padded_shape, unpad_hw, window_span
+from .geometry import Pair, PoolGeometry, pad_hw, padded_shape, unpad_hw, window_span
 
 __all__ = ["max_pool", "max_pool_backward", "max_pool_gather", "flat_indices", "avg_pool", "avg_pool_backward"]
 
@@ -32,11 +32,6 @@ def _slices(kernel: Pair, out_hw: Pair, stride: Pair, dilation: Pair) -> list[tu
         for i in range(kernel[0])
         for j in range(kernel[1])
     ]
-
-
-def _out_hw(in_hw: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Pair:
-    return (out_size(in_hw[0], kernel[0], stride[0], padding[0], dilation[0]),
-            out_size(in_hw[1], kernel[1], stride[1], padding[1], dilation[1]))
 
 
 def _mark(which: np.ndarray, where: np.ndarray, k: int) -> None:
@@ -52,11 +47,11 @@ def _window_origin(out_len: int, stride: int, pad: int) -> np.ndarray:
     return np.arange(out_len) * stride - pad
 
 
-def max_pool(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
-             dilation: Pair) -> tuple[np.ndarray, np.ndarray]:
+def max_pool(x: np.ndarray, geometry: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
     """Window maxima and the window offset (i·kw + j) of each first maximum, NaN winning as in PyTorch."""
+    kernel, stride, padding, dilation = geometry.kernel_size, geometry.stride, geometry.padding, geometry.dilation
     n, c = x.shape[:2]
-    ho, wo = _out_hw(x.shape[2:], kernel, stride, padding, dilation)
+    ho, wo = geometry.out_hw(x.shape[2:])
     xp = pad_hw(x, padding, -np.inf, out=buffers.take(padded_shape(x.shape, padding), x.dtype)) if any(padding) else x
     # Start at the first in-bounds element of each window, as PyTorch does: padding never wins.
     first = [
@@ -84,9 +79,10 @@ def max_pool(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
     return cur, offsets
 
 
-def max_pool_backward(grad_output: np.ndarray, offsets: np.ndarray, in_shape: tuple[int, ...], kernel: Pair,
-                      stride: Pair, padding: Pair, dilation: Pair) -> np.ndarray:
+def max_pool_backward(grad_output: np.ndarray, offsets: np.ndarray, in_shape: tuple[int, ...],
+                      geometry: PoolGeometry) -> np.ndarray:
     """Scatter ∂L/∂Y onto each window's (first) maximum, adding where overlapping windows share one."""
+    kernel, stride, padding, dilation = geometry.kernel_size, geometry.stride, geometry.padding, geometry.dilation
     n, c, h, w = in_shape
     ho, wo = grad_output.shape[2:]
     padded = (h + 2 * padding[0], w + 2 * padding[1])
@@ -106,9 +102,9 @@ def max_pool_backward(grad_output: np.ndarray, offsets: np.ndarray, in_shape: tu
     return unpad_hw(out, padding, (h, w))
 
 
-def flat_indices(offsets: np.ndarray, in_shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
-                 dilation: Pair) -> np.ndarray:
+def flat_indices(offsets: np.ndarray, in_shape: tuple[int, ...], geometry: PoolGeometry) -> np.ndarray:
     """Window offsets (i·kw + j) as PyTorch's flat h·W + w indices into each (H, W) plane."""
+    kernel, stride, padding, dilation = geometry.kernel_size, geometry.stride, geometry.padding, geometry.dilation
     ho, wo = offsets.shape[2:]
     i, j = np.divmod(offsets.astype(np.int64), kernel[1])
     rows = _window_origin(ho, stride[0], padding[0])[:, None] + i * dilation[0]
@@ -116,17 +112,18 @@ def flat_indices(offsets: np.ndarray, in_shape: tuple[int, ...], kernel: Pair, s
     return rows * in_shape[3] + cols
 
 
-def max_pool_gather(offsets: np.ndarray, in_shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
-                    dilation: Pair) -> tuple[np.ndarray, np.ndarray]:
+def max_pool_gather(offsets: np.ndarray, in_shape: tuple[int, ...],
+                    geometry: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
     """Row and column indices that gather, from an (N·C, H·W) array, the value at each window's maximum."""
     n, c = in_shape[:2]
-    flat = flat_indices(offsets, in_shape, kernel, stride, padding, dilation)
+    flat = flat_indices(offsets, in_shape, geometry)
     return np.arange(n * c)[:, None], flat.reshape(n * c, -1)
 
 
-def _inverse_divisor(in_shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair, out_hw: Pair,
-                     count_include_pad: bool, divisor_override: int | None, dtype: np.dtype) -> Any:
+def _inverse_divisor(in_shape: tuple[int, ...], geometry: PoolGeometry, out_hw: Pair, count_include_pad: bool,
+                     divisor_override: int | None, dtype: np.dtype) -> Any:
     """1 / divisor: a scalar (the kernel area, or divisor_override) or an (Ho, Wo) map of in-bounds counts."""
+    kernel, stride, padding = geometry.kernel_size, geometry.stride, geometry.padding
     if divisor_override:
         return dtype.type(1.0 / divisor_override)
     if count_include_pad or padding == (0, 0):
@@ -139,26 +136,27 @@ def _inverse_divisor(in_shape: tuple[int, ...], kernel: Pair, stride: Pair, padd
     return (1.0 / (counts[0][:, None] * counts[1][None, :])).astype(dtype)
 
 
-def avg_pool(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, count_include_pad: bool,
+def avg_pool(x: np.ndarray, geometry: PoolGeometry, count_include_pad: bool,
              divisor_override: int | None) -> np.ndarray:
     """The sum of each window divided by the window size (or by the in-bounds count, or the override)."""
-    ho, wo = _out_hw(x.shape[2:], kernel, stride, padding, (1, 1))
+    kernel, stride, padding = geometry.kernel_size, geometry.stride, geometry.padding
+    ho, wo = geometry.out_hw(x.shape[2:])
     xp = pad_hw(x, padding)
     slices = _slices(kernel, (ho, wo), stride, (1, 1))
     out = xp[slices[0][2]].copy()
     for _, _, sl in slices[1:]:
         out += xp[sl]
-    out *= _inverse_divisor(x.shape, kernel, stride, padding, (ho, wo), count_include_pad, divisor_override,
-                            x.dtype)
+    out *= _inverse_divisor(x.shape, geometry, (ho, wo), count_include_pad, divisor_override, x.dtype)
     return out
 
 
-def avg_pool_backward(grad_output: np.ndarray, in_shape: tuple[int, ...], kernel: Pair, stride: Pair,
-                      padding: Pair, count_include_pad: bool, divisor_override: int | None) -> np.ndarray:
+def avg_pool_backward(grad_output: np.ndarray, in_shape: tuple[int, ...], geometry: PoolGeometry,
+                      count_include_pad: bool, divisor_override: int | None) -> np.ndarray:
     """Spread each window's ∂L/∂Y / divisor over the window (overlaps add up): avg_pool's adjoint."""
+    kernel, stride, padding = geometry.kernel_size, geometry.stride, geometry.padding
     ho, wo = grad_output.shape[2:]
-    scaled = grad_output * _inverse_divisor(in_shape, kernel, stride, padding, (ho, wo), count_include_pad,
-                                            divisor_override, grad_output.dtype)
+    scaled = grad_output * _inverse_divisor(in_shape, geometry, (ho, wo), count_include_pad, divisor_override,
+                                            grad_output.dtype)
     n, c, h, w = in_shape
     out = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=grad_output.dtype)
     for _, _, sl in _slices(kernel, (ho, wo), stride, (1, 1)):

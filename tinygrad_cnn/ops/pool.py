@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..kernels import pool as kp
-from ..kernels.geometry import out_size
+from ..kernels.geometry import PoolGeometry
 from ..tensor import Tensor
 from ._args import batched, float_tensor, pair
 
@@ -32,11 +32,11 @@ class MaxPool2d(Function):
     name = "max_pool2d"
 
     @staticmethod
-    def forward(ctx, x, kernel, stride, padding, dilation):
+    def forward(ctx, x, geometry):
         """The window maxima; the offsets of the maxima are saved for backward."""
-        ctx.kernel_size, ctx.stride, ctx.padding, ctx.dilation = kernel, stride, padding, dilation
+        _show(ctx, geometry)
         ctx._in_shape = x.shape
-        y, offsets = kp.max_pool(x._data, kernel, stride, padding, dilation)
+        y, offsets = kp.max_pool(x._data, geometry)
         ctx.save_for_backward(Tensor._make(offsets, None, False))
         return y
 
@@ -44,8 +44,7 @@ class MaxPool2d(Function):
     def backward(ctx, g):
         """∂L/∂X = ∂L/∂Y routed to each window's (first) maximum, zero elsewhere."""
         (offsets,) = ctx.saved_tensors
-        geometry = (ctx.kernel_size, ctx.stride, ctx.padding, ctx.dilation)
-        return MaxPool2dBackward.apply(g, offsets, ctx._in_shape, *geometry), None, None, None, None
+        return MaxPool2dBackward.apply(g, offsets, ctx._in_shape, ctx._geometry), None
 
 
 class MaxPool2dBackward(Function):
@@ -54,22 +53,21 @@ class MaxPool2dBackward(Function):
     name = "max_pool2d_backward"
 
     @staticmethod
-    def forward(ctx, g, offsets, in_shape, kernel, stride, padding, dilation):
+    def forward(ctx, g, offsets, in_shape, geometry):
         """∂L/∂Y scattered onto the saved maxima."""
-        ctx.kernel_size, ctx.stride, ctx.padding, ctx.dilation = kernel, stride, padding, dilation
+        _show(ctx, geometry)
         ctx._in_shape = in_shape
         ctx.save_for_backward(offsets)
-        return kp.max_pool_backward(g._data, offsets._data, in_shape, kernel, stride, padding, dilation)
+        return kp.max_pool_backward(g._data, offsets._data, in_shape, geometry)
 
     @staticmethod
     def backward(ctx, gg):
         """Its adjoint gathers: ∂/∂(∂L/∂Y) = GG at each window's argmax."""
         (offsets,) = ctx.saved_tensors
         n, c, h, w = ctx._in_shape
-        rows, cols = kp.max_pool_gather(offsets._data, ctx._in_shape, ctx.kernel_size, ctx.stride, ctx.padding,
-                                        ctx.dilation)
+        rows, cols = kp.max_pool_gather(offsets._data, ctx._in_shape, ctx._geometry)
         picked = gg.reshape(n * c, h * w)[rows, cols]
-        return picked.reshape(offsets.shape), None, None, None, None, None, None
+        return picked.reshape(offsets.shape), None, None, None
 
 
 class AvgPool2d(Function):
@@ -78,18 +76,18 @@ class AvgPool2d(Function):
     name = "avg_pool2d"
 
     @staticmethod
-    def forward(ctx, x, kernel, stride, padding, count_include_pad, divisor_override):
+    def forward(ctx, x, geometry, count_include_pad, divisor_override):
         """The window means (divisor as PyTorch's options say)."""
-        ctx.kernel_size, ctx.stride, ctx.padding = kernel, stride, padding
+        _show(ctx, geometry, dilation=False)
         ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
         ctx._in_shape = x.shape
-        return kp.avg_pool(x._data, kernel, stride, padding, count_include_pad, divisor_override)
+        return kp.avg_pool(x._data, geometry, count_include_pad, divisor_override)
 
     @staticmethod
     def backward(ctx, g):
         """∂L/∂X = each window's ∂L/∂Y / divisor, spread over the window (overlaps add up)."""
-        args = (ctx.kernel_size, ctx.stride, ctx.padding, ctx.count_include_pad, ctx.divisor_override)
-        return AvgPool2dBackward.apply(g, ctx._in_shape, *args), None, None, None, None, None
+        options = (ctx.count_include_pad, ctx.divisor_override)
+        return AvgPool2dBackward.apply(g, ctx._in_shape, ctx._geometry, *options), None, None, None
 
 
 class AvgPool2dBackward(Function):
@@ -98,17 +96,25 @@ class AvgPool2dBackward(Function):
     name = "avg_pool2d_backward"
 
     @staticmethod
-    def forward(ctx, g, in_shape, kernel, stride, padding, count_include_pad, divisor_override):
+    def forward(ctx, g, in_shape, geometry, count_include_pad, divisor_override):
         """∂L/∂Y / divisor spread back over each window."""
-        ctx.kernel_size, ctx.stride, ctx.padding = kernel, stride, padding
+        _show(ctx, geometry, dilation=False)
         ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
-        return kp.avg_pool_backward(g._data, in_shape, kernel, stride, padding, count_include_pad, divisor_override)
+        return kp.avg_pool_backward(g._data, in_shape, geometry, count_include_pad, divisor_override)
 
     @staticmethod
     def backward(ctx, gg):
         """Its adjoint is average pooling itself: ∂/∂(∂L/∂Y) = avg_pool2d(GG)."""
-        args = (ctx.kernel_size, ctx.stride, ctx.padding, ctx.count_include_pad, ctx.divisor_override)
-        return AvgPool2d.apply(gg, *args), None, None, None, None, None, None
+        options = (ctx.count_include_pad, ctx.divisor_override)
+        return AvgPool2d.apply(gg, ctx._geometry, *options), None, None, None, None
+
+
+def _show(ctx: Any, geometry: PoolGeometry, dilation: bool = True) -> None:
+    """The geometry on ``ctx``: whole for backward, and as the attributes graphs and derivations show."""
+    ctx._geometry = geometry
+    ctx.kernel_size, ctx.stride, ctx.padding = geometry.kernel_size, geometry.stride, geometry.padding
+    if dilation:
+        ctx.dilation = geometry.dilation
 
 
 # ---------------------------------------------------------------------- public entry points
@@ -125,7 +131,7 @@ def _pool_args(op: str, input: Any, kernel_size: Any, stride: Any, padding: Any,
     if 2 * p[0] > k[0] or 2 * p[1] > k[1]:  # PyTorch's limit, on the undilated kernel
         raise ValueError(f"{op}: padding {p} should be at most half of the kernel size {k}")
     h, w = x.shape[2:]
-    out = tuple(out_size(x.shape[2 + a], k[a], s[a], p[a], d[a]) for a in range(2))
+    out = PoolGeometry(k, s, p, d).out_hw(x.shape[2:])
     if min(out) < 1:
         raise ValueError(
             f"{op}: input {tuple(input.shape)} with kernel_size {k}, stride {s}, padding {p} gives an empty output "
@@ -151,15 +157,16 @@ def max_pool2d(
     if ceil_mode:
         raise NotImplementedError("max_pool2d: ceil_mode=True is not supported; pad the input instead")
     x, unbatched, k, s, p, d = _pool_args("max_pool2d", input, kernel_size, stride, padding, dilation)
-    pooled = MaxPool2d.apply(x, k, s, p, d)
+    geometry = PoolGeometry(k, s, p, d)
+    pooled = MaxPool2d.apply(x, geometry)
     y = pooled.squeeze(0) if unbatched else pooled
     if not return_indices:
         return y
     if pooled.grad_fn is not None:
         offsets = pooled.grad_fn.saved_tensors[0]._data
     else:
-        offsets = kp.max_pool(x._data, k, s, p, d)[1]
-    idx = kp.flat_indices(offsets, x.shape, k, s, p, d)
+        offsets = kp.max_pool(x._data, geometry)[1]
+    idx = kp.flat_indices(offsets, x.shape, geometry)
     return y, Tensor(idx[0] if unbatched else idx, dtype=np.int64)
 
 
@@ -178,5 +185,5 @@ def avg_pool2d(
     if divisor_override is not None and (not isinstance(divisor_override, (int, np.integer)) or divisor_override < 1):
         raise ValueError(f"avg_pool2d: divisor_override must be a positive integer, got {divisor_override!r}")
     x, unbatched, k, s, p, _ = _pool_args("avg_pool2d", input, kernel_size, stride, padding, 1)
-    y = AvgPool2d.apply(x, k, s, p, bool(count_include_pad), divisor_override)
+    y = AvgPool2d.apply(x, PoolGeometry(k, s, p), bool(count_include_pad), divisor_override)
     return y.squeeze(0) if unbatched else y
