@@ -17,8 +17,8 @@ from .renderers import NOTES, register_renderer
 
 
 def _hat(e: Expr) -> Expr:
-    """x̂ for a named x; normalize(...) for a formula."""
-    if e.kind == "sym" and e.coef == 1.0 and len(e.text) <= 3:
+    """x̂ for a one-letter name (the hat sits on that letter); normalize(...) for anything longer."""
+    if e.kind == "sym" and e.coef == 1.0 and len(e.text) == 1:
         return nt.sym(e.text + "\u0302")
     return nt.call("normalize", e)
 
