@@ -101,3 +101,14 @@ def test_make_dot_names_the_normalisation_and_dropout_ops(rng):
     source = tc.viz.make_dot(y, params=dict(bn.named_parameters())).source
     for name in ("batch_norm", "layer_norm", "group_norm", "dropout2d", "weight", "bias"):
         assert name in source
+
+
+def test_gelu_derivation_prints_phi(rng):
+    x = tc.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    y = F.gelu(x)
+    y.name = "Y"
+    assert tc.viz.derivation((y**2).sum(), {"X": x}).formula("X") == "∂L/∂Y ⊙ (Φ(X) + X ⊙ φ(X))"
+    from tinygrad_cnn.ops.activation import NormalCDF, NormalPDF
+
+    for fn in (NormalCDF, NormalPDF):  # GELU's third derivative goes through these
+        assert tc.gradgradcheck(lambda t, fn=fn: fn.apply(t), (x,))

@@ -261,3 +261,15 @@ def test_eval_uses_running_statistics_and_train_mode_batch_statistics(rng):
     x = rng.standard_normal((3, 2)).astype(np.float32)
     expected = (x - bn.running_mean.numpy()) / np.sqrt(bn.running_var.numpy() + 1e-5)
     np.testing.assert_allclose(bn(tc.tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_eval_backward_uses_the_statistics_of_its_own_call(rng):
+    bn = nn.BatchNorm1d(2).double()
+    bn.running_var._data[...] = 4.0
+    bn.eval()
+    x = tc.tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    y = bn(x)
+    bn.train()
+    bn(tc.tensor(rng.standard_normal((3, 2)) * 10))  # updates the running statistics in place
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full((3, 2), 1 / np.sqrt(4.0 + 1e-5)), rtol=1e-12)

@@ -230,3 +230,44 @@ def test_conv_transpose2d_default_init_and_output_size():
         up(tc.randn(1, 1, 4, 4), output_size=(10, 10))
     with pytest.raises(ValueError, match="divisible by groups"):
         nn.ConvTranspose2d(3, 4, 3, groups=2)
+
+
+def test_random_geometries_match_pytorch():
+    """Random sizes and scale factors: PyTorch's index formulas (float32 nearest, clamped bilinear sources)."""
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    rng = np.random.default_rng(11)
+    for _ in range(150):
+        h, w = rng.integers(1, 9, 2)
+        data = rng.standard_normal((1, 2, h, w))
+        x, xt = tc.tensor(data), torch.tensor(data)
+        if rng.random() < 0.5:
+            kw = {"size": tuple(int(s) for s in rng.integers(1, 13, 2))}
+        else:
+            kw = {"scale_factor": tuple(float(np.round(s, 2)) for s in rng.uniform(0.6, 3.2, 2))}
+            if any(np.floor(n * s) < 1 for n, s in zip((h, w), kw["scale_factor"])):
+                continue
+        for mode, corners in (("nearest", None), ("bilinear", False), ("bilinear", True)):
+            np.testing.assert_allclose(F.interpolate(x, mode=mode, align_corners=corners, **kw).numpy(),
+                                       tf.interpolate(xt, mode=mode, align_corners=corners, **kw).numpy(),
+                                       rtol=1e-10, atol=1e-12, err_msg=f"{mode} {corners} {kw} {(h, w)}")
+        out = tuple(int(s) for s in rng.integers(1, 10, 2))
+        np.testing.assert_allclose(F.adaptive_avg_pool2d(x, out).numpy(), tf.adaptive_avg_pool2d(xt, out).numpy(),
+                                   rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(F.adaptive_max_pool2d(x, out, return_indices=True)[1].numpy(),
+                                      tf.adaptive_max_pool2d(xt, out, return_indices=True)[1].numpy())
+
+
+def test_random_pads_match_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(12)
+    for _ in range(100):
+        h, w = (int(v) for v in rng.integers(1, 7, 2))
+        mode = str(rng.choice(["reflect", "replicate", "circular"]))
+        limit = {"reflect": (h - 1, w - 1), "replicate": (4, 4), "circular": (h, w)}[mode]
+        pad = (int(rng.integers(0, limit[1] + 1)), int(rng.integers(0, limit[1] + 1)),
+               int(rng.integers(0, limit[0] + 1)), int(rng.integers(0, limit[0] + 1)))
+        data = rng.standard_normal((2, 1, h, w))
+        np.testing.assert_array_equal(F.pad(tc.tensor(data), pad, mode=mode).numpy(),
+                                      torch.nn.functional.pad(torch.tensor(data), pad, mode=mode).numpy(),
+                                      err_msg=f"{mode} {pad} {(h, w)}")

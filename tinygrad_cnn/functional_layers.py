@@ -1,8 +1,8 @@
 """Part of ``tinygrad_cnn.functional`` (``F``): normalisation, dropout, activations, adaptive pooling,
 interpolation and the non-constant padding modes, with PyTorch's signatures, defaults and errors.
 
-``functional.py`` re-exports every name here. ``inplace=True`` is accepted where PyTorch has it; the
-result is always a new tensor (use the returned value, as PyTorch code does).
+``functional.py`` re-exports every name here. ``inplace=True`` writes the result into the input and returns
+the input, as PyTorch.
 """
 
 from __future__ import annotations
@@ -152,14 +152,23 @@ def group_norm(
 # ---------------------------------------------------------------------- dropout
 
 
+def _in_place(inplace: bool, x: Tensor, op: Any) -> Tensor:
+    """``op(x)``; with ``inplace`` written back into ``x`` as PyTorch's ``inplace=True`` does (``copy_``:
+    recorded by autograd on a non-leaf, refused on a leaf that requires grad). The op runs on a copy, so
+    what it saves for backward is never the tensor it then overwrites."""
+    if not inplace:
+        return op(x)
+    return x.copy_(op(x.clone()))
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """Zero each element with probability p and scale the rest by 1/(1 − p) (training); identity otherwise."""
-    return drop.dropout(_float(input, "dropout", RuntimeError), p, training)
+    return _in_place(inplace, _float(input, "dropout", RuntimeError), lambda x: drop.dropout(x, p, training))
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """Zero whole channels of (N, C, H, W) with probability p, scaling the rest by 1/(1 − p)."""
-    return drop.dropout2d(_float(input, "dropout2d", RuntimeError), p, training)
+    return _in_place(inplace, _float(input, "dropout2d", RuntimeError), lambda x: drop.dropout2d(x, p, training))
 
 
 # ---------------------------------------------------------------------- activations
@@ -167,12 +176,13 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
     """x for x > 0, negative_slope·x otherwise."""
-    return act.LeakyReLU.apply(_float(input, "leaky_relu", NotImplementedError), float(negative_slope))
+    x = _float(input, "leaky_relu", NotImplementedError)
+    return _in_place(inplace, x, lambda t: act.LeakyReLU.apply(t, float(negative_slope)))
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x for x > 0, α(eˣ − 1) otherwise."""
-    return act.ELU.apply(_float(input, "elu", NotImplementedError), float(alpha))
+    return _in_place(inplace, _float(input, "elu", NotImplementedError), lambda t: act.ELU.apply(t, float(alpha)))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
@@ -184,7 +194,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """x·σ(x) (also called swish)."""
-    return act.SiLU.apply(_float(input, "silu", NotImplementedError))
+    return _in_place(inplace, _float(input, "silu", NotImplementedError), act.SiLU.apply)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
@@ -196,12 +206,13 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     """x clamped to [min_val, max_val]; the gradient is 1 strictly inside, 0 elsewhere."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return act.Hardtanh.apply(_tensor(input, "hardtanh"), float(min_val), float(max_val))
+    lo, hi = float(min_val), float(max_val)
+    return _in_place(inplace, _tensor(input, "hardtanh"), lambda t: act.Hardtanh.apply(t, lo, hi))
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """min(max(x, 0), 6)."""
-    return act.ReLU6.apply(_tensor(input, "relu6"), 0.0, 6.0)
+    return _in_place(inplace, _tensor(input, "relu6"), lambda t: act.ReLU6.apply(t, 0.0, 6.0))
 
 
 # ---------------------------------------------------------------------- adaptive pooling

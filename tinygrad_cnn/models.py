@@ -4,7 +4,8 @@
   sigmoid (Z1 = X ⋆ f, A1 = σ(Z1), Z2 = Wᵀ A1 + b, O = σ(Z2)), trained with the squared error on
   MNIST 0 vs 1 by plain gradient descent.
 * ``allconv``: an all-convolutional network with batch norm and channel dropout (``AllConvNet``), trained
-  on randomly shifted images; above 98 % on the held-out 1,000 with its recipe in ``MODELS``.
+  on randomly shifted images: 98.2-98.6 % on the held-out 1,000 (seeds 0-3; 98.6 % with the default seed)
+  in about 40 s of training on two cores.
 * ``lenet``: a small LeNet for all ten digits: conv 16@5×5 → ReLU → max-pool 2 → conv 32@5×5 → ReLU →
   max-pool 2 → flatten → linear 512 → 10 (logits for ``CrossEntropyLoss``). The narrower 8/16-channel
   version (``LeNet(8, 16)``) reaches 96.2-97.3 % on the held-out 1,000; these widths give a safer

@@ -1,7 +1,7 @@
 """Activation modules beyond ReLU/Sigmoid/Tanh, with PyTorch's constructor arguments and reprs.
 
-Each calls its functional in ``F``; ``inplace=True`` is accepted and shown in the repr, and the result
-is always a new tensor.
+Each calls its functional in ``F``; ``inplace=True`` writes the result into the input, as PyTorch's, and
+is shown in the repr.
 """
 
 from __future__ import annotations

@@ -87,22 +87,39 @@ class ELU(Function):
         return g * where(positive._data > 0, 1.0, negative_side), None
 
 
-class Erf(Function):
-    """erf(x) = 2/√π ∫₀ˣ e^(−t²) dt; erf'(x) = 2/√π e^(−x²). SciPy is imported on first use."""
+class NormalCDF(Function):
+    """Φ(x), the standard normal CDF ½(1 + erf(x/√2)); Φ' = φ. SciPy is imported on first use."""
 
-    name = "erf"
+    name = "normal_cdf"
 
     @staticmethod
     def forward(ctx, x):
         from scipy import special
 
         ctx.save_for_backward(x)
-        return special.erf(x._data).astype(x.dtype, copy=False)
+        return special.ndtr(x._data).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * ((x * x * -1.0).exp() * (2.0 / math.sqrt(math.pi)))
+        return g * NormalPDF.apply(x)
+
+
+class NormalPDF(Function):
+    """φ(x) = e^(−x²/2)/√(2π), the standard normal density; φ' = −x φ."""
+
+    name = "normal_pdf"
+
+    @staticmethod
+    def forward(ctx, x):
+        out = (np.exp(-0.5 * x._data * x._data) / math.sqrt(2.0 * math.pi)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        return g * -(x * out)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -139,9 +156,7 @@ class GELU(Function):
             du = (x * x * (3.0 * _GELU_C) + 1.0) * _SQRT_2_OVER_PI
             local = (t + 1.0) * 0.5 + x * (1.0 - t * t) * du * 0.5
         else:
-            cdf = (Erf.apply(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
-            pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
-            local = cdf + x * pdf
+            local = NormalCDF.apply(x) + x * NormalPDF.apply(x)
         return g * local, None
 
 

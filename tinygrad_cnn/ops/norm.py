@@ -172,8 +172,9 @@ def batch_norm(
                 rv += m * unbiased
                 running_var._bump_version()
     else:
-        mean = running_mean._data.reshape(param_shape).astype(x.dtype, copy=False)
-        var = running_var._data.reshape(param_shape).astype(x.dtype, copy=False)
+        # copies: backward must see the statistics of this call, not a later in-place update of the buffers
+        mean = running_mean._data.reshape(param_shape).astype(x.dtype, copy=True)
+        var = running_var._data.reshape(param_shape).astype(x.dtype, copy=True)
     invstd = (1.0 / np.sqrt(var + x.dtype.type(eps))).astype(x.dtype, copy=False)
     return BatchNorm.apply(x, weight, bias, mean, invstd, dims, param_shape, bool(training), float(eps))
 

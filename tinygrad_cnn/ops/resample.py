@@ -115,8 +115,10 @@ def linear_matrix(in_len: int, out_len: int, align_corners: bool, scale: float |
     """PyTorch's 'bilinear' along one axis: the weights of the two neighbours of each source position.
 
     align_corners=True: source = i · (in − 1)/(out − 1); otherwise source = (i + ½) · s − ½ clamped at 0,
-    s = 1/scale_factor when given, else in/out.
+    s = 1/scale_factor when given, else in/out. Equal sizes copy, as PyTorch's kernel does.
     """
+    if out_len == in_len:  # PyTorch copies equal sizes, whatever the scale_factor says
+        return np.eye(in_len)
     i = np.arange(out_len, dtype=np.float64)
     if align_corners:
         src = i * ((in_len - 1) / (out_len - 1)) if out_len > 1 else np.zeros(out_len)

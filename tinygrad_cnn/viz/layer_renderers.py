@@ -17,8 +17,8 @@ from .renderers import NOTES, register_renderer
 
 
 def _hat(e: Expr) -> Expr:
-    """x̂ for a named x; normalize(...) for a formula."""
-    if e.kind == "sym" and e.coef == 1.0 and len(e.text) <= 3:
+    """x̂ for a one-letter name (the hat sits on that letter); normalize(...) for anything longer."""
+    if e.kind == "sym" and e.coef == 1.0 and len(e.text) == 1:
         return nt.sym(e.text + "\u0302")
     return nt.call("normalize", e)
 
@@ -47,6 +47,18 @@ def _r_batch_norm(ctx: Any, node: Node, a: list[Any], root: bool) -> Expr:
     return out
 
 
+@register_renderer("normal_cdf")
+def _r_normal_cdf(ctx: Any, node: Node, a: list[Any], root: bool) -> Expr:
+    ctx.note("Φ")
+    return nt.call("Φ", a[0])
+
+
+@register_renderer("normal_pdf")
+def _r_normal_pdf(ctx: Any, node: Node, a: list[Any], root: bool) -> Expr:
+    ctx.note("Φ")
+    return nt.call("φ", a[0])
+
+
 @register_renderer("adaptive_avg_pool2d_backward")
 def _r_adaptive_avg_back(ctx: Any, node: Node, a: list[Any], root: bool) -> Expr:
     ctx.note("spread")
@@ -73,6 +85,7 @@ def _r_upsample_back(ctx: Any, node: Node, a: list[Any], root: bool) -> Expr:
 
 NOTES.update({
     "x̂": "x̂ the input normalised by its batch statistics, (x − μ)/σ, with σ = √(σ² + ε) (σ(x)⁻¹ = 1/σ)",
+    "Φ": "Φ, φ the standard normal CDF and density (GELU's derivative is Φ(x) + x ⊙ φ(x))",
     "fold": "fold_pad(G) each padded border gradient added back to the input position it copied",
     "upsampleT": "upsampleᵀ(G) each output gradient shared back to its source pixels with its interpolation weight",
 })
