@@ -92,6 +92,30 @@ CASES = [
     ("m.FloatTensor(m.tensor([1.0], dtype=m.float64))", TypeError),
     ("m.FloatTensor([1.0], requires_grad=True)", TypeError),
     ("m.FloatTensor(3.5)", TypeError),
+    ("m.BoolTensor(2)", ((2,), "bool", SIZES)),
+    ("m.DoubleTensor(m.tensor([1.0]))", TypeError),
+    # more sizes, keywords and odd data
+    ("m.Tensor(np.uint8(3))", ((3,), "float32", SIZES)),
+    ("m.Tensor(np.int64(2), 3)", ((2, 3), "float32", SIZES)),
+    ("m.Tensor(size=[2, 3])", ((2, 3), "float32", SIZES)),
+    ("m.Tensor(size=2)", TypeError),
+    ("m.Tensor(2, 3, size=(2,))", TypeError),
+    ("m.Tensor(size=(2,), data=[1])", TypeError),
+    ("m.Tensor(device='cpu')", ((0,), "float32", [])),
+    ("m.Tensor(data=np.ones(2))", ((2,), "float32", [1.0, 1.0])),
+    ("m.Tensor((np.int64(2), np.int64(3)))", ((2,), "float32", [2.0, 3.0])),
+    ("m.Tensor(np.array(True))", ((), "float32", 1.0)),
+    ("m.Tensor(m.tensor([1.0]).expand(3))", ((3,), "float32", [1.0, 1.0, 1.0])),
+    ("m.Tensor([[1, 2], [3]])", ValueError),
+    ("m.Tensor(np.array(['a']))", TypeError),
+    ("m.Tensor(np.array([1.0], dtype=object))", TypeError),
+    ("m.Tensor({1: 2})", TypeError),
+    # a Tensor inside a list is one number (torch.tensor too)
+    ("m.Tensor([m.tensor([1.0]), m.tensor([2.0])])", ((2,), "float32", [1.0, 2.0])),
+    ("m.Tensor([m.tensor([1.0, 2.0])])", ValueError),
+    ("m.tensor([m.tensor([1.0, 2.0]), m.tensor([3.0, 4.0])])", ValueError),
+    ("m.tensor([m.tensor(1), m.tensor(2)])", ((2,), "int64", [1, 2])),
+    ("m.tensor([[m.tensor(1)], [m.tensor([2])]])", ((2, 1), "int64", [[1], [2]])),
 ]
 
 

@@ -106,8 +106,14 @@ def _flatten_list(x: Any) -> Iterable[Any]:
 
 
 def _nested_tensor_list_to_array(data: Any) -> Any:
+    """A Tensor inside a list is one number, as in PyTorch (``[t1, t2]`` does not stack vectors)."""
     if isinstance(data, Tensor):
-        return data._data
+        if data._data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars (a tensor of shape {data.shape} "
+                "was in the list; use tc.stack to join tensors)"
+            )
+        return data._data.reshape(())
     if isinstance(data, (list, tuple)):
         return [_nested_tensor_list_to_array(x) for x in data]
     return data
