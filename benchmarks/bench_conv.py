@@ -57,7 +57,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import tinygrad_cnn as tc  # noqa: E402
 import tinygrad_cnn.functional as F  # noqa: E402
-from tinygrad_cnn import Tensor  # noqa: E402
+from tinygrad_cnn import Tensor, tensor  # noqa: E402
 
 try:
     import torch
@@ -134,7 +134,7 @@ def make_workloads(rng: np.random.Generator) -> dict[str, dict]:
 
 def ours_step(name: str, data: dict) -> Callable[[], None]:
     x = Tensor(data["x"])
-    ps = [Tensor(p, requires_grad=True) for p in data["p"]]
+    ps = [tensor(p, requires_grad=True) for p in data["p"]]
     y = data["y"]
 
     def step() -> None:
@@ -247,8 +247,8 @@ def layer_case(rng: np.random.Generator, spec: tuple) -> dict:
 
 
 def ours_layer(case: dict) -> Callable[[], None]:
-    x = Tensor(case["x"], requires_grad=case["need_x"])
-    w, b = Tensor(case["w"], requires_grad=True), Tensor(case["b"], requires_grad=True)
+    x = tensor(case["x"], requires_grad=case["need_x"])
+    w, b = tensor(case["w"], requires_grad=True), tensor(case["b"], requires_grad=True)
     g = Tensor(case["g"])
 
     def step() -> None:

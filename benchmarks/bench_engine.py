@@ -28,7 +28,7 @@ _STEP = r"""
 import numpy as np
 rng = np.random.default_rng(0)
 def p(*shape, scale=0.1):
-    return tc.Tensor((rng.standard_normal(shape) * scale).astype(np.float32), requires_grad=True)
+    return tc.tensor((rng.standard_normal(shape) * scale).astype(np.float32), requires_grad=True)
 if workload == "lenet":
     x = tc.Tensor(rng.random((64, 1, 28, 28), dtype=np.float32)); y = rng.integers(0, 10, 64)
     ps = [p(8, 1, 5, 5), p(8), p(16, 8, 5, 5), p(16), p(10, 256), p(10)]

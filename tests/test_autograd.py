@@ -16,7 +16,7 @@ from tinygrad_cnn import Tensor
 
 
 def leaf(arr) -> Tensor:
-    return Tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
+    return tc.tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
 
 
 # ---------------------------------------------------------------------- graph walking
@@ -91,7 +91,7 @@ def test_gradients_accumulate_across_backward_calls():
 
 def test_accumulation_does_not_alias_the_seed_gradient():
     x = leaf([1.0, 2.0])
-    seed = Tensor(np.array([1.0, 1.0]))
+    seed = tc.tensor(np.array([1.0, 1.0]))
     (x + 0.0).backward(seed)
     (x + 0.0).backward(seed)
     np.testing.assert_array_equal(seed.numpy(), [1.0, 1.0])
@@ -113,7 +113,7 @@ def test_leaf_as_root():
 
 
 def test_backward_with_explicit_gradient_and_dtype_cast():
-    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    x = tc.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     y = x * 2
     y.backward(np.array([1.0, 2.0, 3.0]))  # float64 seed for a float32 output
     assert x.grad.dtype == np.float32
@@ -122,7 +122,7 @@ def test_backward_with_explicit_gradient_and_dtype_cast():
 
 def test_backward_through_constants_and_unused_branches():
     x = leaf([1.0])
-    c = Tensor(np.array([5.0]))
+    c = tc.tensor(np.array([5.0]))
     unused = x * 100  # never reaches the loss
     (x * c).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [5.0])
@@ -231,11 +231,11 @@ def test_hessian_vector_product_matches_closed_form(rng):
     x0 = rng.standard_normal(n)
     x = leaf(x0)
     # f(x) = ½ xᵀAx + Σ sin-free terms: Σ x³/3 + Σ tanh(x)  ->  H = (A + Aᵀ)/2 + diag(2x) + diag(tanh'')
-    f = 0.5 * (x @ (Tensor(a) @ x)) + (x**3).sum() / 3 + x.tanh().sum()
+    f = 0.5 * (x @ (tc.tensor(a) @ x)) + (x**3).sum() / 3 + x.tanh().sum()
     (g,) = tc.grad(f, x, create_graph=True)
     t = np.tanh(x0)
     np.testing.assert_allclose(g.detach().numpy(), 0.5 * (a + a.T) @ x0 + x0**2 + (1 - t**2), rtol=1e-12)
-    (hv,) = tc.grad(g, x, grad_outputs=Tensor(v))
+    (hv,) = tc.grad(g, x, grad_outputs=tc.tensor(v))
     hessian = 0.5 * (a + a.T) + np.diag(2 * x0) + np.diag(-2 * t * (1 - t**2))
     np.testing.assert_allclose(hv.numpy(), hessian @ v, rtol=1e-12)
 
@@ -255,9 +255,9 @@ def test_hvp_matches_torch(rng):
     def loss(lib_x, lib_w, F, target):
         return F.cross_entropy((lib_x @ lib_w.T).sigmoid() * 3.0, target)
 
-    x, wt = leaf(a), Tensor(w)
+    x, wt = leaf(a), tc.tensor(w)
     (g,) = tc.grad(loss(x, wt, tc.functional, np.array([0, 1, 1])), x, create_graph=True)
-    (hv,) = tc.grad((g * Tensor(v)).sum(), x)
+    (hv,) = tc.grad((g * tc.tensor(v)).sum(), x)
     xt = torch.tensor(a, requires_grad=True)
     loss_t = loss(xt, torch.tensor(w), torch.nn.functional, torch.tensor([0, 1, 1]))
     (gt,) = torch.autograd.grad(loss_t, xt, create_graph=True)
@@ -472,7 +472,7 @@ def test_detect_anomaly_names_the_op_in_forward_and_backward():
 def test_node_api():
     x = leaf(np.ones((2, 3)))
     x.name = "x"
-    w = Tensor(np.ones((3,)))
+    w = tc.tensor(np.ones((3,)))
     h = (x * w).sum(1, keepdim=True)
     h.name = "h"
     node = h.grad_fn

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import tinygrad_cnn as tc
-from tinygrad_cnn import Tensor
 
 # op -> (our op, value, d/da, d/db) with NumPy on the broadcast arrays
 OPS = {
@@ -47,12 +46,12 @@ def test_binary_gradients_reduce_to_input_shapes(shapes, op, seed):
     a = rng.uniform(0.5, 2.0, sa)
     b = rng.uniform(0.5, 2.0, sb)
     ours, ref, da, db = OPS[op]
-    x, y = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    x, y = tc.tensor(a, requires_grad=True), tc.tensor(b, requires_grad=True)
     out = ours(x, y)
     assert out.shape == shapes.result_shape
     np.testing.assert_allclose(out.detach().numpy(), ref(a, b), rtol=1e-12)
     upstream = rng.standard_normal(shapes.result_shape)
-    out.backward(Tensor(upstream))
+    out.backward(tc.tensor(upstream))
     assert x.grad.shape == sa and y.grad.shape == sb
     ab, bb = np.broadcast_arrays(a, b)
     np.testing.assert_allclose(x.grad.numpy(), unbroadcast(upstream * da(ab, bb), sa), rtol=1e-10, atol=1e-12)
@@ -64,8 +63,8 @@ def test_binary_gradients_reduce_to_input_shapes(shapes, op, seed):
 def test_gradcheck_on_a_broadcasting_expression(shapes, seed):
     rng = np.random.default_rng(seed)
     sa, sb = shapes.input_shapes
-    x = Tensor(rng.uniform(0.5, 2.0, sa), requires_grad=True)
-    y = Tensor(rng.uniform(0.5, 2.0, sb), requires_grad=True)
+    x = tc.tensor(rng.uniform(0.5, 2.0, sa), requires_grad=True)
+    y = tc.tensor(rng.uniform(0.5, 2.0, sb), requires_grad=True)
 
     def f(p, q):
         return (p * q - q / p) ** 2 + (p + q).tanh()
@@ -83,10 +82,10 @@ def test_expand_and_sum_to_size_are_adjoint(shapes, seed):
     rng = np.random.default_rng(seed)
     small, big = shapes.input_shapes[0], shapes.result_shape
     u, v = rng.standard_normal(small), rng.standard_normal(big)
-    lhs = float((Tensor(u).expand(big).numpy() * v).sum())
-    rhs = float((u * Tensor(v).sum_to_size(small).numpy()).sum())
+    lhs = float((tc.tensor(u).expand(big).numpy() * v).sum())
+    rhs = float((u * tc.tensor(v).sum_to_size(small).numpy()).sum())
     assert lhs == pytest.approx(rhs, rel=1e-10, abs=1e-10)
-    np.testing.assert_allclose(Tensor(v).sum_to_size(small).numpy(), unbroadcast(v, small), rtol=1e-12)
+    np.testing.assert_allclose(tc.tensor(v).sum_to_size(small).numpy(), unbroadcast(v, small), rtol=1e-12)
 
 
 @settings(max_examples=25, deadline=None)
@@ -101,10 +100,10 @@ def test_batched_matmul_gradients_reduce_to_input_shapes(batch, n, k, m, seed):
     rng = np.random.default_rng(seed)
     ba, bb = batch.input_shapes
     a, b = rng.standard_normal(ba + (n, k)), rng.standard_normal(bb + (k, m))
-    x, y = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    x, y = tc.tensor(a, requires_grad=True), tc.tensor(b, requires_grad=True)
     out = x @ y
     np.testing.assert_allclose(out.detach().numpy(), a @ b, rtol=1e-12, atol=1e-12)
     upstream = rng.standard_normal(out.shape)
-    out.backward(Tensor(upstream))
+    out.backward(tc.tensor(upstream))
     np.testing.assert_allclose(x.grad.numpy(), unbroadcast(upstream @ np.swapaxes(b, -1, -2), a.shape), atol=1e-12)
     np.testing.assert_allclose(y.grad.numpy(), unbroadcast(np.swapaxes(a, -1, -2) @ upstream, b.shape), atol=1e-12)

@@ -122,7 +122,7 @@ def test_tensors_keep_dtype_and_requires_grad_and_parameters_stay_parameters():
     p = nn.Parameter(tc.randn(2, 3))
     frozen = nn.Parameter(tc.randn(2), requires_grad=False)
     ints = tc.Tensor(np.arange(4, dtype=np.int64))
-    doubles = tc.Tensor(np.ones(3), dtype=np.float64)
+    doubles = tc.tensor(np.ones(3), dtype=np.float64)
     back = round_trip({"x": x, "y": y, "p": p, "frozen": frozen, "ints": ints, "doubles": doubles})
     for k, orig in [("x", x), ("y", y), ("p", p), ("frozen", frozen), ("ints", ints), ("doubles", doubles)]:
         t = back[k]

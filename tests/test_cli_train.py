@@ -105,7 +105,7 @@ def test_models_reject_bad_images_and_labels():
     with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):
         build_model("seed")(tc.zeros(2, 28, 28))
     with pytest.raises(TypeError, match="uint8"):
-        model(tc.Tensor(np.zeros((2, 1, 28, 28), np.uint8), dtype=np.uint8))
+        model(tc.tensor(np.zeros((2, 1, 28, 28), np.uint8), dtype=np.uint8))
     with pytest.raises(TypeError, match="Tensor"):
         model(np.zeros((2, 1, 28, 28), np.float32))
     logits = model(tc.zeros(2, 1, 28, 28))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_cnn as tc
-from tinygrad_cnn import Tensor, nn
+from tinygrad_cnn import nn
 
 
 def _pair(torch):
@@ -56,7 +56,7 @@ def test_state_dict_moves_through_containers_both_ways():
     theirs = theirs.double()
     ours.load_state_dict(theirs.state_dict())
     x = np.random.default_rng(0).standard_normal((5, 4))
-    np.testing.assert_allclose(ours.double()(Tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours.double()(tc.tensor(x)).detach().numpy(),
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
     theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
 
@@ -234,17 +234,17 @@ def test_unflatten_as_torch():
     torch = pytest.importorskip("torch")
     x = np.arange(60.0).reshape(3, 20)
     for dim, size in [(1, (4, 5)), (-1, (2, -1, 5)), (1, [20]), (0, (1, 3))]:
-        ours = nn.Unflatten(dim, size)(Tensor(x))
+        ours = nn.Unflatten(dim, size)(tc.tensor(x))
         theirs = torch.nn.Unflatten(dim, size)(torch.from_numpy(x))
         assert ours.shape == tuple(theirs.shape)
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     with pytest.raises(RuntimeError, match="don't multiply up"):
-        nn.Unflatten(1, (3, 5))(Tensor(x))
+        nn.Unflatten(1, (3, 5))(tc.tensor(x))
     with pytest.raises(RuntimeError, match="don't multiply up"):
         torch.nn.Unflatten(1, (3, 5))(torch.from_numpy(x))
     with pytest.raises(TypeError, match="tuple of ints"):
         nn.Unflatten(1, (2, 5.0))
-    xg = Tensor(x, requires_grad=True)
+    xg = tc.tensor(x, requires_grad=True)
     nn.Unflatten(1, (4, 5))(xg).sum().backward()
     np.testing.assert_array_equal(xg.grad.numpy(), np.ones((3, 20)))
 
@@ -270,7 +270,7 @@ def test_forward_hooks_as_torch():
     ours_net.load_state_dict(theirs_net.state_dict())
     x = np.arange(6.0).reshape(2, 3)
     results = []
-    for net, make in ((ours_net, Tensor), (theirs_net, torch.tensor)):
+    for net, make in ((ours_net, tc.tensor), (theirs_net, torch.tensor)):
         seen = []
         handles = [
             net[1].register_forward_hook(lambda mod, args, out, seen=seen: seen.append(("post", tuple(out.shape)))),

@@ -15,7 +15,7 @@ from tinygrad_cnn import Tensor
 
 
 def leaf(a: np.ndarray) -> Tensor:
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+    return tc.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
 
 
 def reference_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
@@ -113,7 +113,7 @@ def test_conv2d_values_and_adjoint_gradients(rng, n, c, h, w, o, kh, kw, kwargs)
     else:
         np.testing.assert_allclose(y.detach().numpy(), reference_conv2d(x, wt, b, **kwargs), atol=1e-12)
     g = rng.standard_normal(y.shape)
-    y.backward(Tensor(g))
+    y.backward(tc.tensor(g))
     # conv is linear in x and in w: <Y − B, G> = <X, ∂L/∂X> = <W, ∂L/∂W>, and ∂L/∂B = Σ G
     inner = float(((y.detach().numpy() - b.reshape(1, -1, 1, 1)) * g).sum())
     assert np.isclose((X.grad.numpy() * x).sum(), inner, atol=1e-9)
@@ -135,7 +135,7 @@ def test_conv2d_matches_torch(rng, n, c, h, w, o, kh, kw, kwargs):
     yt = torch.nn.functional.conv2d(xt, wtt, bt, **kwargs)
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), atol=1e-12)
     g = rng.standard_normal(y.shape)
-    y.backward(Tensor(g))
+    y.backward(tc.tensor(g))
     yt.backward(torch.tensor(g))
     for ours, theirs in ((X, xt), (W, wtt), (B, bt)):
         np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-10)
@@ -150,9 +150,9 @@ def test_conv2d_unbatched(rng):
 
 
 def test_conv2d_float32_stays_float32(rng):
-    x = Tensor(rng.standard_normal((2, 3, 8, 8)).astype(np.float32), requires_grad=True)
-    w = Tensor(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), requires_grad=True)
-    b = Tensor(np.zeros(4, dtype=np.float32), requires_grad=True)
+    x = tc.tensor(rng.standard_normal((2, 3, 8, 8)).astype(np.float32), requires_grad=True)
+    w = tc.tensor(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), requires_grad=True)
+    b = tc.tensor(np.zeros(4, dtype=np.float32), requires_grad=True)
     y = F.conv2d(x, w, b, stride=2, padding=1)
     assert y.dtype == np.float32
     y.sum().backward()
@@ -164,7 +164,7 @@ def test_conv2d_float32_stays_float32(rng):
 
 def test_conv2d_mixed_dtypes_promote(rng):
     x = Tensor(rng.standard_normal((1, 1, 5, 5)).astype(np.float32))
-    w = Tensor(rng.standard_normal((1, 1, 3, 3)))
+    w = tc.tensor(rng.standard_normal((1, 1, 3, 3)))
     assert F.conv2d(x, w).dtype == np.float64
 
 
@@ -222,7 +222,7 @@ def test_conv_transpose2d_matches_torch(rng, xs, ws, kwargs):
     yt = torch.nn.functional.conv_transpose2d(*theirs, **kwargs)
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), atol=1e-12)
     g = rng.standard_normal(y.shape)
-    y.backward(Tensor(g))
+    y.backward(tc.tensor(g))
     yt.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), atol=1e-10)
@@ -230,20 +230,20 @@ def test_conv_transpose2d_matches_torch(rng, xs, ws, kwargs):
 
 def test_conv_transpose2d_is_the_input_gradient(rng):
     """conv_transpose2d(G, K) equals ∂⟨conv2d(X, K), G⟩/∂X: the documents' Σᵢ ∂L/∂Yᵢ ∗full Kᵢⱼ."""
-    x, w = leaf(rng.standard_normal((2, 3, 7, 7))), Tensor(rng.standard_normal((4, 3, 3, 3)))
+    x, w = leaf(rng.standard_normal((2, 3, 7, 7))), tc.tensor(rng.standard_normal((4, 3, 3, 3)))
     y = F.conv2d(x, w, stride=2, padding=1)
     g = rng.standard_normal(y.shape)
-    y.backward(Tensor(g))
-    ct = F.conv_transpose2d(Tensor(g), w, stride=2, padding=1, output_padding=0)
+    y.backward(tc.tensor(g))
+    ct = F.conv_transpose2d(tc.tensor(g), w, stride=2, padding=1, output_padding=0)
     np.testing.assert_allclose(ct.numpy(), x.grad.numpy(), atol=1e-12)
 
 
 def test_conv2d_weight_public_op(rng):
     x, g = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((2, 4, 3, 2))
     kw = {"stride": 2, "padding": (0, 1), "dilation": (1, 2)}
-    gw = F.conv2d_weight(Tensor(x), (4, 3, 3, 3), Tensor(g), **kw)
+    gw = F.conv2d_weight(tc.tensor(x), (4, 3, 3, 3), tc.tensor(g), **kw)
     w = leaf(np.zeros((4, 3, 3, 3)))
-    F.conv2d(Tensor(x), w, **kw).backward(Tensor(g))
+    F.conv2d(tc.tensor(x), w, **kw).backward(tc.tensor(g))
     np.testing.assert_allclose(gw.numpy(), w.grad.numpy(), atol=1e-12)
     assert gw.shape == (4, 3, 3, 3)
     assert tc.gradcheck(lambda a, b: F.conv2d_weight(a, (4, 3, 3, 3), b, **kw), (leaf(x), leaf(g)))
@@ -277,7 +277,7 @@ def test_conv2d_weight_public_op(rng):
 def test_conv2d_property(n, cg, og, groups, h, w, kh, kw, sh, sw, ph, pw, dh, dw, seed):
     if dh * (kh - 1) + 1 > h + 2 * ph or dw * (kw - 1) + 1 > w + 2 * pw:
         with pytest.raises(ValueError, match="can't be greater than the padded input"):
-            F.conv2d(Tensor(np.zeros((n, cg * groups, h, w))), Tensor(np.zeros((og * groups, cg, kh, kw))),
+            F.conv2d(tc.tensor(np.zeros((n, cg * groups, h, w))), tc.tensor(np.zeros((og * groups, cg, kh, kw))),
                      stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw), groups=groups)
         return
     r = np.random.default_rng(seed)
@@ -289,13 +289,13 @@ def test_conv2d_property(n, cg, og, groups, h, w, kh, kw, sh, sw, ph, pw, dh, dw
     y = F.conv2d(X, W, B, **kwargs)
     np.testing.assert_allclose(y.detach().numpy(), reference_conv2d(x, wt, b, **kwargs), atol=1e-11)
     g = r.standard_normal(y.shape)
-    y.backward(Tensor(g))
+    y.backward(tc.tensor(g))
     inner = float(((y.detach().numpy() - b.reshape(1, -1, 1, 1)) * g).sum())
     assert np.isclose((X.grad.numpy() * x).sum(), inner, atol=1e-9)
     assert np.isclose((W.grad.numpy() * wt).sum(), inner, atol=1e-9)
     np.testing.assert_allclose(B.grad.numpy(), g.sum(axis=(0, 2, 3)), atol=1e-11)
     # each gradient is itself linear in G: ∂L/∂X for 2G is twice ∂L/∂X for G (no hidden state)
-    gx2, gw2 = tc.grad(F.conv2d(X, W, B, **kwargs), (X, W), Tensor(2 * g))
+    gx2, gw2 = tc.grad(F.conv2d(X, W, B, **kwargs), (X, W), tc.tensor(2 * g))
     np.testing.assert_allclose(gx2.numpy(), 2 * X.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(gw2.numpy(), 2 * W.grad.numpy(), atol=1e-10)
 
@@ -338,7 +338,7 @@ def test_conv_kernels_blocked_over_samples(rng, monkeypatch, block_bytes, worker
             y = F.conv2d(X, W, **kwargs)
             np.testing.assert_allclose(y.detach().numpy(), reference_conv2d(x, w, **kwargs), atol=1e-12)
             g = rng.standard_normal(y.shape)
-            y.backward(Tensor(g))
+            y.backward(tc.tensor(g))
             inner = float((y.detach().numpy() * g).sum())
             assert np.isclose((X.grad.numpy() * x).sum(), inner) and np.isclose((W.grad.numpy() * w).sum(), inner)
     finally:
@@ -396,13 +396,13 @@ def test_conv2d_input_and_kernel_gradients_side_by_side(rng, monkeypatch):
     for a, b_ in zip(grads[False], grads[True]):
         np.testing.assert_allclose(a, b_, rtol=1e-13, atol=1e-13)
     X, W = leaf(x), leaf(w)
-    gx, gw = tc.grad(F.conv2d(X, W, Tensor(b), **kwargs).pow(2).sum(), (X, W), create_graph=True)
+    gx, gw = tc.grad(F.conv2d(X, W, tc.tensor(b), **kwargs).pow(2).sum(), (X, W), create_graph=True)
     assert (gx.grad_fn.name(), gw.grad_fn.name()) == ("conv_transpose2d", "conv2d_weight")
     np.testing.assert_allclose(gx.detach().numpy(), grads[True][0], rtol=1e-13, atol=1e-13)
 
 
 def test_conv2d_saved_tensors_freed_after_backward(rng):
-    x = Tensor(rng.standard_normal((2, 2, 6, 6)))
+    x = tc.tensor(rng.standard_normal((2, 2, 6, 6)))
     w = leaf(rng.standard_normal((3, 2, 3, 3)))
     y = F.conv2d(x, w)
     assert len(y.grad_fn.saved_arrays) >= 2
@@ -418,53 +418,57 @@ def test_conv2d_saved_tensors_freed_after_backward(rng):
 def test_conv2d_no_grad_records_nothing(rng):
     w = leaf(rng.standard_normal((3, 2, 3, 3)))
     with tc.no_grad():
-        y = F.conv2d(Tensor(rng.standard_normal((1, 2, 5, 5))), w)
+        y = F.conv2d(tc.tensor(rng.standard_normal((1, 2, 5, 5))), w)
     assert y.grad_fn is None and not y.requires_grad
 
 
 # ---------------------------------------------------------------------- bad input
 
 ERRORS = [
-    (lambda: F.conv2d(Tensor(np.zeros((2, 3, 8, 8))), Tensor(np.zeros((4, 1, 3, 3)))), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((2, 3, 8, 8))), tc.tensor(np.zeros((4, 1, 3, 3)))), ValueError,
      r"weight \(4, 1, 3, 3\) expects 1 input channel, got input \(2, 3, 8, 8\) with 3"),
-    (lambda: F.conv2d(Tensor(np.zeros((8, 8))), Tensor(np.zeros((4, 1, 3, 3)))), ValueError, r"got shape \(8, 8\)"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 1, 8, 8))), Tensor(np.zeros((4, 3, 3)))), ValueError, r"4-D.*\(4, 3, 3\)"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 1, 3, 3))), Tensor(np.zeros((1, 1, 5, 5)))), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((8, 8))), tc.tensor(np.zeros((4, 1, 3, 3)))),
+     ValueError, r"got shape \(8, 8\)"),
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 1, 8, 8))), tc.tensor(np.zeros((4, 3, 3)))),
+     ValueError, r"4-D.*\(4, 3, 3\)"),
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 1, 3, 3))), tc.tensor(np.zeros((1, 1, 5, 5)))), ValueError,
      r"kernel size \(5, 5\) can't be greater than the padded input size \(3, 3\)"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 1, 4, 4))), Tensor(np.zeros((1, 1, 3, 3))), dilation=2), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 1, 4, 4))), tc.tensor(np.zeros((1, 1, 3, 3))), dilation=2), ValueError,
      r"\(5, 5\) once dilated"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 1, 8, 8))), Tensor(np.zeros((1, 1, 3, 3))), stride=0), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 1, 8, 8))), tc.tensor(np.zeros((1, 1, 3, 3))), stride=0), ValueError,
      "stride must be at least 1"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 1, 8, 8))), Tensor(np.zeros((1, 1, 3, 3))), dilation=(1, 0)), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 1, 8, 8))), tc.tensor(np.zeros((1, 1, 3, 3))), dilation=(1, 0)),
+     ValueError,
      "dilation must be at least 1"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 1, 8, 8))), Tensor(np.zeros((1, 1, 3, 3))), padding=-1), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 1, 8, 8))), tc.tensor(np.zeros((1, 1, 3, 3))), padding=-1), ValueError,
      "padding must be at least 0"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 1, 8, 8))), Tensor(np.zeros((1, 1, 3, 3))), padding="same", stride=2),
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 1, 8, 8))), tc.tensor(np.zeros((1, 1, 3, 3))), padding="same", stride=2),
      ValueError, "padding='same' is not supported for strided convolutions"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 1, 8, 8))), Tensor(np.zeros((1, 1, 3, 3))), padding="full"), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 1, 8, 8))), tc.tensor(np.zeros((1, 1, 3, 3))), padding="full"), ValueError,
      "'valid' or 'same'"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 1, 8, 8)), dtype=np.int64), Tensor(np.zeros((1, 1, 3, 3)))), TypeError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 1, 8, 8)), dtype=np.int64), tc.tensor(np.zeros((1, 1, 3, 3)))), TypeError,
      "floating-point input, got dtype int64"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 2, 8, 8))), Tensor(np.zeros((2, 2, 3, 3))), Tensor(np.zeros(3))), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 2, 8, 8))), tc.tensor(np.zeros((2, 2, 3, 3))), tc.tensor(np.zeros(3))),
+     ValueError,
      r"bias must have shape \(2,\)"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 4, 8, 8))), Tensor(np.zeros((3, 2, 3, 3))), groups=2), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 4, 8, 8))), tc.tensor(np.zeros((3, 2, 3, 3))), groups=2), ValueError,
      "divisible by groups"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 4, 8, 8))), Tensor(np.zeros((4, 2, 3, 3))), groups=0), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 4, 8, 8))), tc.tensor(np.zeros((4, 2, 3, 3))), groups=0), ValueError,
      "groups must be a positive integer"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 4, 8, 8))), Tensor(np.zeros((4, 1, 3, 3))), groups=2), ValueError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 4, 8, 8))), tc.tensor(np.zeros((4, 1, 3, 3))), groups=2), ValueError,
      r"expects 2 input channels \(1 per group × 2 groups\)"),
-    (lambda: F.conv2d(Tensor(np.zeros((1, 1, 8, 8))), Tensor(np.zeros((1, 1, 3, 3))), stride=1.5), TypeError,
+    (lambda: F.conv2d(tc.tensor(np.zeros((1, 1, 8, 8))), tc.tensor(np.zeros((1, 1, 3, 3))), stride=1.5), TypeError,
      "stride must be an int or a pair"),
-    (lambda: F.conv2d("x", Tensor(np.zeros((1, 1, 3, 3)))), TypeError, "input"),
+    (lambda: F.conv2d("x", tc.tensor(np.zeros((1, 1, 3, 3)))), TypeError, "input"),
     (lambda: F.correlate2d(np.zeros((3, 4)), np.zeros((4, 3))), ValueError,
      r"at least as large as the other in every dimension, got in1 \(3, 4\) and in2 \(4, 3\)"),
     (lambda: F.correlate2d(np.zeros((3, 4)), np.zeros((2, 2)), "circular"), ValueError, "mode must be one of"),
     (lambda: F.convolve2d(np.zeros((3, 4, 1)), np.zeros((2, 2))), ValueError, r"2-D planes, got in1 \(3, 4, 1\)"),
-    (lambda: F.conv_transpose2d(Tensor(np.zeros((1, 2, 3, 3))), Tensor(np.zeros((3, 1, 2, 2)))), ValueError,
+    (lambda: F.conv_transpose2d(tc.tensor(np.zeros((1, 2, 3, 3))), tc.tensor(np.zeros((3, 1, 2, 2)))), ValueError,
      r"expects 3 input channels, got input \(1, 2, 3, 3\) with 2"),
-    (lambda: F.conv_transpose2d(Tensor(np.zeros((1, 2, 3, 3))), Tensor(np.zeros((2, 1, 2, 2))), stride=2,
+    (lambda: F.conv_transpose2d(tc.tensor(np.zeros((1, 2, 3, 3))), tc.tensor(np.zeros((2, 1, 2, 2))), stride=2,
                                 output_padding=2), ValueError, "output_padding"),
-    (lambda: F.conv2d_weight(Tensor(np.zeros((1, 2, 5, 5))), (3, 2, 3, 3), Tensor(np.zeros((1, 3, 4, 4)))),
+    (lambda: F.conv2d_weight(tc.tensor(np.zeros((1, 2, 5, 5))), (3, 2, 3, 3), tc.tensor(np.zeros((1, 3, 4, 4)))),
      ValueError, r"gives outputs of size \(3, 3\)"),
 ]
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
+import tinygrad_cnn as tc
 import tinygrad_cnn.functional as F
 from tinygrad_cnn import Tensor
 
@@ -86,11 +87,11 @@ def test_conv2d_gradients_equal_closed_forms(rng, n, c, o, h, w, k, pad, stride)
     x = rng.standard_normal((n, c, h, w))
     kern = rng.standard_normal((o, c, k, k))
     b = rng.standard_normal(o)
-    X, K, B = (Tensor(a, requires_grad=True) for a in (x, kern, b))
+    X, K, B = (tc.tensor(a, requires_grad=True) for a in (x, kern, b))
     y = F.conv2d(X, K, B, stride=stride, padding=pad)
     np.testing.assert_allclose(y.detach().numpy(), loop_forward(x, kern, b, pad, stride), rtol=0, atol=TOL)
     gy = rng.standard_normal(y.shape)
-    (y * Tensor(gy)).sum().backward()  # L = Σ Y ⊙ G, so ∂L/∂Y = G
+    (y * tc.tensor(gy)).sum().backward()  # L = Σ Y ⊙ G, so ∂L/∂Y = G
     gk, gb, gx = closed_form_grads(x, kern, gy, pad, stride)
     np.testing.assert_allclose(K.grad.numpy(), gk, rtol=0, atol=TOL)
     np.testing.assert_allclose(B.grad.numpy(), gb, rtol=0, atol=TOL)
@@ -103,10 +104,10 @@ def test_seed_document_chain_rule(rng):
     f = rng.standard_normal((2, 1, 5, 5)) * 0.3
     wl = rng.standard_normal((1, 2 * 8 * 8)) * 0.1
     target = np.array([0.0, 1.0, 1.0, 0.0])
-    X, Fk, W = Tensor(x), Tensor(f, requires_grad=True), Tensor(wl, requires_grad=True)
+    X, Fk, W = tc.tensor(x), tc.tensor(f, requires_grad=True), tc.tensor(wl, requires_grad=True)
     a1 = F.conv2d(X, Fk).sigmoid()
     o = F.linear(a1.flatten(1), W).sigmoid().reshape(-1)
-    e = ((Tensor(target) - o) ** 2 / 2).sum()
+    e = ((tc.tensor(target) - o) ** 2 / 2).sum()
     e.backward()
     # by hand: Z1 = X ⋆ f, A1 = σ(Z1), Z2 = W·A1, O = σ(Z2)
     z1 = loop_forward(x, f, np.zeros(2), 0, 1)
@@ -131,10 +132,10 @@ def test_plane_gradients_equal_closed_forms(rng, mode):
     """correlate2d's own gradients: ∂L/∂K = X ⋆ G, ∂L/∂X = G ∗full K (valid mode, as the documents)."""
     x = rng.standard_normal((7, 6))
     k = rng.standard_normal((3, 3))
-    X, K = Tensor(x, requires_grad=True), Tensor(k, requires_grad=True)
+    X, K = tc.tensor(x, requires_grad=True), tc.tensor(k, requires_grad=True)
     y = F.correlate2d(X, K, mode)
     g = rng.standard_normal(y.shape)
-    (y * Tensor(g)).sum().backward()
+    (y * tc.tensor(g)).sum().backward()
     pad = {"valid": 0, "full": 2, "same": 1}[mode]
     xp = np.pad(x, pad)
     np.testing.assert_allclose(K.grad.numpy(), signal.correlate2d(xp, g, mode="valid"), rtol=0, atol=TOL)
@@ -159,16 +160,16 @@ def loop_max_pool_grad(x: np.ndarray, gy: np.ndarray, size: int, stride: int) ->
 @pytest.mark.parametrize("size,stride", [(2, 2), (3, 2), (3, 1)])
 def test_max_pool_gradient_is_the_argmax_mask(rng, size, stride):
     x = rng.standard_normal((2, 3, 8, 9))
-    X = Tensor(x, requires_grad=True)
+    X = tc.tensor(x, requires_grad=True)
     y = F.max_pool2d(X, size, stride)
     gy = rng.standard_normal(y.shape)
-    y.backward(Tensor(gy))
+    y.backward(tc.tensor(gy))
     np.testing.assert_allclose(X.grad.numpy(), loop_max_pool_grad(x, gy, size, stride), rtol=0, atol=TOL)
 
 
 def test_max_pool_ties_route_to_the_first_maximum_once():
     x = np.ones((1, 1, 4, 4))
-    X = Tensor(x, requires_grad=True)
+    X = tc.tensor(x, requires_grad=True)
     F.max_pool2d(X, 2).sum().backward()
     expected = np.zeros((4, 4))
     expected[::2, ::2] = 1.0  # the top-left element of each window, and only it
@@ -182,7 +183,7 @@ def test_seed_sigmoid_float32_matches_expit():
 
     x = np.concatenate([np.linspace(-120, 120, 2001), [np.inf, -np.inf]]).astype(np.float32)
     np.testing.assert_allclose(Tensor(x).sigmoid().numpy(), special.expit(x), rtol=3e-7, atol=0)
-    scalar = Tensor(np.float32(0.3), requires_grad=True)
+    scalar = tc.tensor(np.float32(0.3), requires_grad=True)
     y = scalar.sigmoid()
     y.backward()
     assert y.shape == () and y.dtype == np.float32

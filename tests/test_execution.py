@@ -15,7 +15,6 @@ import pytest
 
 import tinygrad_cnn as tc
 import tinygrad_cnn.functional as F
-from tinygrad_cnn import Tensor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -155,9 +154,9 @@ def test_the_thread_environment_variable_sets_the_default():
 
 
 def _conv_step(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray) -> list[np.ndarray]:
-    X, W, B = (Tensor(a, requires_grad=True) for a in (x, w, b))
+    X, W, B = (tc.tensor(a, requires_grad=True) for a in (x, w, b))
     y = F.conv2d(X, W, B, stride=1, padding=1)
-    y.backward(Tensor(g))
+    y.backward(tc.tensor(g))
     return [y.detach().numpy(), X.grad.detach().numpy(), W.grad.detach().numpy(), B.grad.detach().numpy()]
 
 
@@ -220,14 +219,14 @@ def test_columns_kept_by_a_forward_survive_a_thread_count_change_before_backward
     monkeypatch.setattr(execution, "PARALLEL_BYTES", 0)
     x, w, g = rng.standard_normal((9, 2, 10, 10)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal((9, 3, 8, 8))
     threads(1)
-    X, W = Tensor(x), Tensor(w, requires_grad=True)
-    F.conv2d(X, W).backward(Tensor(g))
+    X, W = tc.tensor(x), tc.tensor(w, requires_grad=True)
+    F.conv2d(X, W).backward(tc.tensor(g))
     expected = W.grad.numpy()
     threads(4)
     W.grad = None
     y = F.conv2d(X, W)
     threads(3)
-    y.backward(Tensor(g))
+    y.backward(tc.tensor(g))
     np.testing.assert_allclose(W.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
@@ -236,13 +235,13 @@ def test_columns_kept_by_a_forward_survive_a_thread_count_change_before_backward
 
 @pytest.mark.parametrize("shape", [(2, 3, 0, 0), (2, 3, 0, 2), (2, 3, 2, 0)])
 def test_conv2d_with_an_empty_kernel_raises(shape):
-    x = Tensor(np.ones((1, 3, 4, 4)))
+    x = tc.tensor(np.ones((1, 3, 4, 4)))
     with pytest.raises(ValueError, match=r"conv2d: kernel size should be greater than zero, got kernel_height"):
-        F.conv2d(x, Tensor(np.ones(shape)))
+        F.conv2d(x, tc.tensor(np.ones(shape)))
     with pytest.raises(ValueError, match=r"conv_transpose2d: kernel size should be greater than zero"):
-        F.conv_transpose2d(x, Tensor(np.ones((3,) + shape[1:])))
+        F.conv_transpose2d(x, tc.tensor(np.ones((3,) + shape[1:])))
     with pytest.raises(ValueError, match=r"conv2d_weight: kernel size should be greater than zero"):
-        F.conv2d_weight(x, shape, Tensor(np.ones((1, 2, 4, 4))))
+        F.conv2d_weight(x, shape, tc.tensor(np.ones((1, 2, 4, 4))))
 
 
 def test_conv2d_with_an_empty_kernel_is_refused_by_torch_too():
@@ -263,25 +262,25 @@ def test_kept_columns_are_reused_only_once_their_graph_lets_go(rng):
     g = rng.standard_normal((64, 3, 28, 28))
 
     def weight_grad(x: np.ndarray) -> np.ndarray:
-        W = Tensor(w, requires_grad=True)
-        F.conv2d(Tensor(x), W).backward(Tensor(g))
+        W = tc.tensor(w, requires_grad=True)
+        F.conv2d(tc.tensor(x), W).backward(tc.tensor(g))
         return W.grad.numpy()
 
     expected = [weight_grad(x1), weight_grad(x2)]
     buffers.empty_cache()
-    W = Tensor(w, requires_grad=True)
-    y1, y2 = F.conv2d(Tensor(x1), W), F.conv2d(Tensor(x2), W)  # both graphs hold their columns
+    W = tc.tensor(w, requires_grad=True)
+    y1, y2 = F.conv2d(tc.tensor(x1), W), F.conv2d(tc.tensor(x2), W)  # both graphs hold their columns
     before = buffers.cached_bytes()
-    y1.backward(Tensor(g))
+    y1.backward(tc.tensor(g))
     assert buffers.cached_bytes() > before  # y1's columns came back
     np.testing.assert_allclose(W.grad.numpy(), expected[0], rtol=1e-12)
-    y3 = F.conv2d(Tensor(x1), W)  # takes y1's old columns while y2's are still saved
+    y3 = F.conv2d(tc.tensor(x1), W)  # takes y1's old columns while y2's are still saved
     W.grad = None
-    y2.backward(Tensor(g))
+    y2.backward(tc.tensor(g))
     np.testing.assert_allclose(W.grad.numpy(), expected[1], rtol=1e-12)
     W.grad = None
-    y3.backward(Tensor(g), retain_graph=True)
-    y3.backward(Tensor(g))  # a retained graph keeps its columns for the second backward
+    y3.backward(tc.tensor(g), retain_graph=True)
+    y3.backward(tc.tensor(g))  # a retained graph keeps its columns for the second backward
     np.testing.assert_allclose(W.grad.numpy(), 2 * expected[0], rtol=1e-12)
     assert buffers.cached_bytes() <= buffers.LIMIT_BYTES
     buffers.empty_cache()
@@ -314,8 +313,8 @@ def test_the_pool_starts_on_first_parallel_use_and_one_thread_never_starts_it():
         execution.PARALLEL_BYTES = 0  # share every op that can be shared
         def workers():
             return sum(t.name.startswith("tinygrad_cnn-worker") for t in threading.enumerate())
-        x = tc.Tensor(np.ones((8, 2, 10, 10)))
-        w = tc.Tensor(np.ones((3, 2, 3, 3)), requires_grad=True)
+        x = tc.tensor(np.ones((8, 2, 10, 10)))
+        w = tc.tensor(np.ones((3, 2, 3, 3)), requires_grad=True)
         tc.set_num_threads(1)
         F.conv2d(x, w).sum().backward()
         print(workers())

@@ -10,7 +10,7 @@ from tinygrad_cnn import Tensor
 
 
 def leaf(arr) -> Tensor:
-    return Tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
+    return tc.tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
 
 
 class Square(tc.Function):
@@ -199,7 +199,7 @@ def test_wrong_gradient_shape_is_a_clear_error():
 
         @staticmethod
         def backward(ctx, g):
-            return Tensor(np.ones(5))
+            return tc.tensor(np.ones(5))
 
     out = BadShape.apply(leaf(np.ones((2, 3))))
     expected = r"BadShape.backward returned a gradient of shape \(5,\) for input 0.*\(2, 3\)"
@@ -246,7 +246,7 @@ def test_gradient_dtype_is_cast_to_the_input():
         def backward(ctx, g):
             return g  # float64 gradient for a float32 input
 
-    x = Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    x = tc.tensor(np.ones(2, dtype=np.float32), requires_grad=True)
     Upcast.apply(x).sum().backward()
     assert x.grad.dtype == np.float32
 
@@ -279,7 +279,7 @@ class OpaqueCube(tc.Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return Tensor(g.detach().numpy() * 3 * x.detach().numpy() ** 2)
+        return tc.tensor(g.detach().numpy() * 3 * x.detach().numpy() ** 2)
 
 
 def test_gradcheck_catches_a_wrong_backward():
@@ -311,7 +311,7 @@ def test_gradgradcheck_catches_a_non_differentiable_backward():
 
 
 def test_gradcheck_checks_float32_inputs_in_float64():
-    x = Tensor(np.array([0.3, 0.7], dtype=np.float32), requires_grad=True)
+    x = tc.tensor(np.array([0.3, 0.7], dtype=np.float32), requires_grad=True)
     assert tc.gradcheck(lambda t: (t * t).sigmoid(), (x,))
     assert x.dtype == np.float32  # the caller's tensor is untouched
 
@@ -332,7 +332,7 @@ def test_backward_may_return_numpy_arrays_and_gradients_for_plain_values_are_ign
         def backward(ctx, g):
             return g.numpy() * ctx.k, 123.0  # an ndarray, and a "gradient" for the int k
 
-    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    x = tc.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     Affine.apply(x, 4).sum().backward()
     assert isinstance(x.grad, Tensor) and x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0, 4.0])

@@ -140,7 +140,7 @@ def _grads_pair(torch, dtype=np.float64):
     theirs = [torch.nn.Parameter(torch.from_numpy(a.copy())) for a in arrays]
     for i, (p, q) in enumerate(zip(ours, theirs)):
         g = rng.standard_normal(p.shape).astype(dtype) * (i + 1)
-        p.grad = Tensor(g.copy())
+        p.grad = tc.tensor(g.copy())
         q.grad = torch.from_numpy(g.copy())
     return ours, theirs
 
@@ -193,7 +193,7 @@ def test_parameters_to_vector_and_back():
     (vec * vec).sum().backward()
     for p in ours:
         assert p.grad is not None
-    new = Tensor(np.arange(vec.shape[0], dtype=np.float64))
+    new = tc.tensor(np.arange(vec.shape[0], dtype=np.float64))
     nn.utils.vector_to_parameters(new, ours)
     torch.nn.utils.vector_to_parameters(torch.from_numpy(new.numpy().copy()), theirs)
     for p, q in zip(ours, theirs):

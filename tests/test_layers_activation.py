@@ -110,8 +110,8 @@ def test_errors_match_pytorch():
     with pytest.raises(AssertionError, match="must be greater than min_val"):
         nn.Hardtanh(1.0, 0.0)
     with pytest.raises(NotImplementedError, match="floating-point"):
-        F.leaky_relu(tc.Tensor(np.array([1, 2]), dtype="int64"))
-    assert F.relu6(tc.Tensor(np.array([-1, 3, 9]), dtype="int64")).tolist() == [0, 3, 6]
+        F.leaky_relu(tc.tensor(np.array([1, 2]), dtype="int64"))
+    assert F.relu6(tc.tensor(np.array([-1, 3, 9]), dtype="int64")).tolist() == [0, 3, 6]
     with pytest.raises(TypeError, match="Tensor"):
         F.silu(np.ones(3))
 

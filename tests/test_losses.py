@@ -16,7 +16,7 @@ REDUCTIONS = ["mean", "sum", "none"]
 
 
 def leaf(arr: np.ndarray) -> Tensor:
-    return Tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
+    return tc.tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
 
 
 def reduce_np(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -60,7 +60,7 @@ def test_binary_cross_entropy(reduction, weighted, rng):
     p, t = rng.uniform(0.05, 0.95, (3, 4)), rng.uniform(0, 1, (3, 4))
     w = rng.uniform(0.5, 2.0, (4,)) if weighted else None
     x, tt = leaf(p), leaf(t)
-    wt = Tensor(w) if weighted else None
+    wt = tc.tensor(w) if weighted else None
     out = F.binary_cross_entropy(x, tt, weight=wt, reduction=reduction)
     np.testing.assert_allclose(out.detach().numpy(), reduce_np(bce_np(p, t, w), reduction), rtol=1e-12)
     f = lambda a, b: F.binary_cross_entropy(a, b, weight=wt, reduction=reduction)  # noqa: E731
@@ -133,8 +133,8 @@ def test_cross_entropy_and_nll_with_integer_targets(reduction, case, shape, rng)
     if reduction == "none":
         ref = ref.reshape(target.shape)
     x = leaf(logits)
-    wt = Tensor(weight) if weight is not None else None
-    tgt = Tensor(target, dtype=np.int64)
+    wt = tc.tensor(weight) if weight is not None else None
+    tgt = tc.tensor(target, dtype=np.int64)
     kw = dict(weight=wt, ignore_index=ignore_index, reduction=reduction)
     out = F.cross_entropy(x, tgt, **kw)
     assert out.shape == np.shape(ref)
@@ -168,7 +168,7 @@ def test_cross_entropy_with_probability_targets(reduction, weighted, shape, rng)
     w = np.ones(shape[1]) if weight is None else weight
     per = -(special.log_softmax(logits, axis=1) * probs * w.reshape((1, -1) + (1,) * (len(shape) - 2))).sum(1)
     x = leaf(logits)
-    wt = Tensor(weight) if weighted else None
+    wt = tc.tensor(weight) if weighted else None
     out = F.cross_entropy(x, probs, weight=wt, reduction=reduction)
     np.testing.assert_allclose(out.detach().numpy(), reduce_np(per, reduction), rtol=1e-12)
     assert tc.gradcheck(lambda t: F.cross_entropy(t, probs, weight=wt, reduction=reduction), (x,))
@@ -185,7 +185,7 @@ def test_cross_entropy_is_stable_for_huge_logits():
 
 
 def test_cross_entropy_target_errors():
-    x = Tensor(np.zeros((2, 3)))
+    x = tc.tensor(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"target of shape \(2,\), got \(3,\)"):
         F.cross_entropy(x, np.array([0, 1, 2]))
     with pytest.raises(ValueError, match=r"\[0, 2\].*\[3\]"):
@@ -197,7 +197,7 @@ def test_cross_entropy_target_errors():
 
 
 def test_float32_losses_keep_float32(rng):
-    x = Tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    x = tc.tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
     for loss in [
         F.cross_entropy(x, np.array([0, 1, 2, 0])),
         F.mse_loss(x, np.zeros((4, 3))),
@@ -231,17 +231,17 @@ def test_losses_match_torch(loss, reduction, rng):
     elif loss in ("mse", "ce_probs"):
         target = special.softmax(rng.standard_normal(shape), axis=1)
         target_t = torch.tensor(target, requires_grad=loss == "mse")
-        target_ours = leaf(target) if loss == "mse" else Tensor(target)
+        target_ours = leaf(target) if loss == "mse" else tc.tensor(target)
     else:
         target = rng.integers(0, 3, (shape[0],) + shape[2:])
         target.reshape(-1)[0] = 1
-        target_t, target_ours = torch.tensor(target), Tensor(target, dtype=np.int64)
+        target_t, target_ours = torch.tensor(target), tc.tensor(target, dtype=np.int64)
     kw_t: dict = dict(reduction=reduction)
     if loss in ("bce_weight", "ce_weight_ignore"):
         kw_t["weight"] = torch.tensor(weight)
     if loss == "ce_weight_ignore":
         kw_t["ignore_index"] = 1
-    kw = {k: (Tensor(v.numpy()) if k == "weight" else v) for k, v in kw_t.items()}
+    kw = {k: (tc.tensor(v.numpy()) if k == "weight" else v) for k, v in kw_t.items()}
     fns = {
         "mse": (F.mse_loss, tf.mse_loss),
         "bce": (F.binary_cross_entropy, tf.binary_cross_entropy),
@@ -253,7 +253,7 @@ def test_losses_match_torch(loss, reduction, rng):
     out, ref = ours_fn(x, target_ours, **kw), torch_fn(xt, target_t, **kw_t)
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10)
     seed = rng.standard_normal(ref.shape)
-    out.backward(Tensor(seed))
+    out.backward(tc.tensor(seed))
     ref.backward(torch.tensor(seed))
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
     if target_t.requires_grad:

@@ -16,7 +16,7 @@ REDUCTIONS = ["mean", "sum", "none"]
 
 
 def leaf(a: np.ndarray) -> Tensor:
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+    return tc.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
 
 
 def _compare(torch, ours_fn, torch_fn, arrays, grad_mask, rng, rtol=1e-10):
@@ -27,7 +27,7 @@ def _compare(torch, ours_fn, torch_fn, arrays, grad_mask, rng, rtol=1e-10):
     assert out.shape == tuple(ref.shape)
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=rtol, atol=1e-12)
     seed = rng.standard_normal(tuple(ref.shape))
-    out.backward(Tensor(seed))
+    out.backward(tc.tensor(seed))
     ref.backward(torch.tensor(seed))
     for o, t, g in zip(ours, theirs, grad_mask):
         if g:
@@ -64,11 +64,11 @@ def test_regression_losses_match_torch(name, kwargs, reduction, rng):
 def test_element_weights_match_torch(name, reduction, rng):
     torch = pytest.importorskip("torch")
     x, y, w = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.uniform(0, 2, (3, 4))
-    _compare(torch, lambda a, b: getattr(F, name)(a, b, reduction=reduction, weight=Tensor(w)),
+    _compare(torch, lambda a, b: getattr(F, name)(a, b, reduction=reduction, weight=tc.tensor(w)),
              lambda a, b: getattr(torch.nn.functional, name)(a, b, reduction=reduction, weight=torch.tensor(w)),
              [x, y], [True, True], rng)
     with pytest.raises(ValueError, match="same size"):
-        getattr(F, name)(Tensor(x), Tensor(y), weight=Tensor(w[0]))
+        getattr(F, name)(tc.tensor(x), tc.tensor(y), weight=tc.tensor(w[0]))
 
 
 @pytest.mark.parametrize("name, kwargs", [("l1_loss", {}), ("smooth_l1_loss", dict(beta=0.5)),
@@ -93,8 +93,8 @@ def test_bce_with_logits_matches_torch(reduction, weighted, pos_weighted, rng):
     t = rng.uniform(0, 1, (4, 3))
     w = rng.uniform(0.5, 2, (4, 3)) if weighted else None
     pw = rng.uniform(0.5, 3, 3) if pos_weighted else None
-    kw = dict(reduction=reduction, weight=None if w is None else Tensor(w),
-              pos_weight=None if pw is None else Tensor(pw))
+    kw = dict(reduction=reduction, weight=None if w is None else tc.tensor(w),
+              pos_weight=None if pw is None else tc.tensor(pw))
     kw_t = dict(reduction=reduction, weight=None if w is None else torch.tensor(w),
                 pos_weight=None if pw is None else torch.tensor(pw))
     _compare(torch, lambda a, b: F.binary_cross_entropy_with_logits(a, b, **kw),
@@ -113,7 +113,7 @@ def test_bce_with_logits_float32_is_stable(rng):
 
 def test_bce_with_logits_gradcheck(rng):
     x, t, pw = rng.standard_normal((3, 4)), rng.uniform(0, 1, (3, 4)), rng.uniform(0.5, 2, 4)
-    _checks(lambda a, b: F.binary_cross_entropy_with_logits(a, b, pos_weight=Tensor(pw)), [x, t])
+    _checks(lambda a, b: F.binary_cross_entropy_with_logits(a, b, pos_weight=tc.tensor(pw)), [x, t])
     _checks(lambda a: F.logsigmoid(a * 3), [x])
 
 
@@ -159,13 +159,13 @@ def test_cross_entropy_with_class_indices_matches_torch(shape, opts, reduction, 
     t = _class_target(shape, rng, opts.get("ignore_index"))
     w = rng.uniform(0.5, 2, c)
     kw = {k: v for k, v in opts.items() if k != "weight"}
-    ours_kw = dict(kw, reduction=reduction, weight=Tensor(w) if opts.get("weight") else None)
+    ours_kw = dict(kw, reduction=reduction, weight=tc.tensor(w) if opts.get("weight") else None)
     torch_kw = dict(kw, reduction=reduction, weight=torch.tensor(w) if opts.get("weight") else None)
-    _compare(torch, lambda a: F.cross_entropy(a, Tensor(t, dtype=np.int64), **ours_kw),
+    _compare(torch, lambda a: F.cross_entropy(a, tc.tensor(t, dtype=np.int64), **ours_kw),
              lambda a: torch.nn.functional.cross_entropy(a, torch.tensor(t), **torch_kw), [x], [True], rng)
     if "label_smoothing" not in opts:
         logp = x - np.log(np.exp(x).sum(axis=0 if len(shape) == 1 else 1, keepdims=True))
-        _compare(torch, lambda a: F.nll_loss(a, Tensor(t, dtype=np.int64), **ours_kw),
+        _compare(torch, lambda a: F.nll_loss(a, tc.tensor(t, dtype=np.int64), **ours_kw),
                  lambda a: torch.nn.functional.nll_loss(a, torch.tensor(t), **torch_kw), [logp], [True], rng)
 
 
@@ -180,7 +180,7 @@ def test_cross_entropy_with_probabilities_matches_torch(shape, weighted, smoothi
     p = p / p.sum(axis=0 if len(shape) == 1 else 1, keepdims=True)
     w = rng.uniform(0.5, 2, c)
     _compare(torch,
-             lambda a, b: F.cross_entropy(a, b, weight=Tensor(w) if weighted else None, reduction=reduction,
+             lambda a, b: F.cross_entropy(a, b, weight=tc.tensor(w) if weighted else None, reduction=reduction,
                                           label_smoothing=smoothing),
              lambda a, b: torch.nn.functional.cross_entropy(a, b, weight=torch.tensor(w) if weighted else None,
                                                             reduction=reduction, label_smoothing=smoothing),
@@ -189,8 +189,8 @@ def test_cross_entropy_with_probabilities_matches_torch(shape, weighted, smoothi
 
 def test_cross_entropy_gradcheck(rng):
     x = rng.standard_normal((3, 4, 2))
-    t = Tensor(np.array([[0, 1], [3, 2], [1, 1]]), dtype=np.int64)
-    w = Tensor(rng.uniform(0.5, 2, 4))
+    t = tc.tensor(np.array([[0, 1], [3, 2], [1, 1]]), dtype=np.int64)
+    w = tc.tensor(rng.uniform(0.5, 2, 4))
     _checks(lambda a: F.cross_entropy(a, t, weight=w, ignore_index=2, label_smoothing=0.2), [x])
     p = rng.uniform(0, 1, (3, 4))
     _checks(lambda a, b: F.cross_entropy(a, b, label_smoothing=0.1), [x[..., 0], p])
@@ -244,7 +244,7 @@ def test_kl_div_matches_torch(reduction, log_target, rng):
                  [x, t], [True, True], rng)
         if not log_target:  # a zero probability contributes 0 (PyTorch's xlogy); the target is a constant here
             p[0, 1] = 0.0
-            _compare(torch, lambda a: F.kl_div(a, Tensor(p), reduction=reduction),
+            _compare(torch, lambda a: F.kl_div(a, tc.tensor(p), reduction=reduction),
                      lambda a: torch.nn.functional.kl_div(a, torch.tensor(p), reduction=reduction), [x], [True], rng)
 
 
@@ -264,7 +264,7 @@ def test_legacy_size_average_and_reduce(rng):
     x, y = rng.standard_normal(5), rng.standard_normal(5)
     for size_average, reduce in [(False, None), (None, False), (True, True)]:
         with pytest.warns(UserWarning, match="deprecated"):
-            out = F.l1_loss(Tensor(x), Tensor(y), size_average, reduce)
+            out = F.l1_loss(tc.tensor(x), tc.tensor(y), size_average, reduce)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ref = torch.nn.functional.l1_loss(torch.tensor(x), torch.tensor(y), size_average, reduce)
@@ -283,19 +283,19 @@ def test_loss_modules_match_torch(rng):
         ("NLLLoss", dict(weight=w), t_idx), ("KLDivLoss", dict(reduction="batchmean", log_target=False), t_prob),
     ]
     for name, kwargs, target in cases:
-        ours = getattr(nn, name)(**{k: Tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()})
+        ours = getattr(nn, name)(**{k: tc.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()})
         theirs = getattr(torch.nn, name)(**{k: torch.tensor(v) if isinstance(v, np.ndarray) else v
                                             for k, v in kwargs.items()})
         assert repr(ours) == repr(theirs)
         assert list(ours.state_dict()) == list(theirs.state_dict()), name
         assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
         assert list(ours.parameters()) == []
-        tt = Tensor(target, dtype=np.int64) if target.dtype.kind == "i" else Tensor(target)
-        out = ours(Tensor(x), tt)
+        tt = tc.tensor(target, dtype=np.int64) if target.dtype.kind == "i" else tc.tensor(target)
+        out = ours(tc.tensor(x), tt)
         ref = theirs(torch.tensor(x), torch.tensor(target))
         np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10, err_msg=name)
     loaded = nn.CrossEntropyLoss(weight=tc.ones(3, dtype="float64"))
-    loaded.load_state_dict(nn.CrossEntropyLoss(weight=Tensor(w)).state_dict())
+    loaded.load_state_dict(nn.CrossEntropyLoss(weight=tc.tensor(w)).state_dict())
     np.testing.assert_array_equal(loaded.weight.numpy(), w)
     with pytest.raises(ValueError, match="reduction"):
         nn.L1Loss(reduction="avg")
@@ -304,6 +304,6 @@ def test_loss_modules_match_torch(rng):
 def test_kl_div_negative_target_gives_nan_as_torch():
     torch = pytest.importorskip("torch")
     t = np.array([-0.5, 0.0, 0.5])
-    ours = F.kl_div(tc.zeros(3, dtype="float64"), Tensor(t), reduction="none").numpy()
+    ours = F.kl_div(tc.zeros(3, dtype="float64"), tc.tensor(t), reduction="none").numpy()
     theirs = torch.nn.functional.kl_div(torch.zeros(3, dtype=torch.float64), torch.tensor(t), reduction="none")
     np.testing.assert_array_equal(ours, theirs.numpy())

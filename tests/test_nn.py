@@ -169,7 +169,7 @@ def test_load_state_dict_non_strict_reports_keys():
 def test_to_dtype():
     net = Net().double()
     assert all(p.dtype == np.float64 for p in net.parameters())
-    out = net(Tensor(np.ones((1, 4))))
+    out = net(tc.tensor(np.ones((1, 4))))
     assert out.dtype == np.float64
     net.float()
     assert all(p.dtype == np.float32 for p in net.parameters())
@@ -194,14 +194,14 @@ def test_linear_values_and_gradients_by_hand():
 
 
 def test_activation_layers():
-    x = Tensor(np.array([[-1.0, 0.0, 2.0]]))
+    x = tc.tensor(np.array([[-1.0, 0.0, 2.0]]))
     np.testing.assert_allclose(nn.Sigmoid()(x).numpy(), 1 / (1 + np.exp(-x.numpy())))
     np.testing.assert_allclose(nn.ReLU()(x).numpy(), [[0.0, 0.0, 2.0]])
     np.testing.assert_allclose(nn.Tanh()(x).numpy(), np.tanh(x.numpy()))
     e = np.exp(x.numpy())
     np.testing.assert_allclose(nn.Softmax(dim=1)(x).numpy(), e / e.sum(), rtol=1e-12)
-    assert nn.Flatten()(Tensor(np.zeros((2, 3, 4, 5)))).shape == (2, 60)
-    assert nn.Flatten(0)(Tensor(np.zeros((2, 3)))).shape == (6,)
+    assert nn.Flatten()(tc.tensor(np.zeros((2, 3, 4, 5)))).shape == (2, 60)
+    assert nn.Flatten(0)(tc.tensor(np.zeros((2, 3)))).shape == (6,)
 
 
 def test_layer_input_errors():
@@ -209,7 +209,7 @@ def test_layer_input_errors():
     with pytest.raises(ValueError, match="4"):
         lin(Tensor(np.zeros((3, 5), np.float32)))
     with pytest.raises(TypeError, match="uint8"):
-        lin(Tensor(np.zeros((3, 4), np.uint8), dtype=np.uint8))
+        lin(tc.tensor(np.zeros((3, 4), np.uint8), dtype=np.uint8))
     with pytest.raises(TypeError, match="Tensor"):
         lin(np.zeros((3, 4)))
     with pytest.raises(ValueError, match="divisible by groups"):
@@ -257,7 +257,7 @@ def test_init_is_repeatable_with_manual_seed():
     ],
 )
 def test_init_statistics(fn, kwargs, std):
-    w = Tensor(np.zeros((40, 60), np.float64))  # fan_in 60, fan_out 40
+    w = tc.tensor(np.zeros((40, 60), np.float64))  # fan_in 60, fan_out 40
     out = fn(w, **kwargs)
     assert out is w
     assert w.numpy().std() == pytest.approx(std, rel=0.05)
@@ -274,7 +274,7 @@ def test_constant_inits_and_errors():
     assert np.all(w.detach().numpy() == 0)
     assert nn.init.calculate_gain("tanh") == pytest.approx(5 / 3)
     with pytest.raises(ValueError, match="fewer than 2"):
-        nn.init.xavier_uniform_(Tensor(np.zeros(3)))
+        nn.init.xavier_uniform_(tc.tensor(np.zeros(3)))
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.init.calculate_gain("swish")
 
@@ -283,8 +283,8 @@ def test_constant_inits_and_errors():
 
 
 def test_loss_modules_by_hand():
-    o = Tensor(np.array([[0.8], [0.3]]), requires_grad=True)
-    y = Tensor(np.array([[1.0], [0.0]]))
+    o = tc.tensor(np.array([[0.8], [0.3]]), requires_grad=True)
+    y = tc.tensor(np.array([[1.0], [0.0]]))
     loss = nn.MSELoss()(o, y)
     assert loss.item() == pytest.approx((0.2**2 + 0.3**2) / 2)
     loss.backward()  # d/dO mean((O − y)²) = (O − y) for N = 2
@@ -292,7 +292,7 @@ def test_loss_modules_by_hand():
     assert nn.MSELoss(reduction="sum")(o, y).item() == pytest.approx(0.13)
     bce = nn.BCELoss()(o, y).item()
     assert bce == pytest.approx(-(math.log(0.8) + math.log(0.7)) / 2)
-    logits = Tensor(np.array([[1.0, 2.0, 0.5]]))
+    logits = tc.tensor(np.array([[1.0, 2.0, 0.5]]))
     ce = nn.CrossEntropyLoss()(logits, np.array([1])).item()
     assert ce == pytest.approx(-2.0 + math.log(math.exp(1) + math.exp(2) + math.exp(0.5)))
     with pytest.raises(ValueError, match="class indices"):
@@ -323,7 +323,7 @@ def test_conv_layer_errors_name_shapes():
     with pytest.raises(ValueError, match=r"\(N, 1, H, W\).*\(2, 3, 28, 28\)"):
         conv(tc.zeros(2, 3, 28, 28))
     with pytest.raises(TypeError, match="uint8"):
-        conv(Tensor(np.zeros((2, 1, 28, 28), np.uint8), dtype=np.uint8))
+        conv(tc.tensor(np.zeros((2, 1, 28, 28), np.uint8), dtype=np.uint8))
 
 
 # ---------------------------------------------------------------------- vs PyTorch
@@ -389,7 +389,7 @@ def test_lenet_gradients_match_torch():
     theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     rng = np.random.default_rng(0)
     x, y = rng.random((6, 1, 28, 28)), rng.integers(0, 10, 6)
-    loss = nn.CrossEntropyLoss()(ours(Tensor(x)), y)
+    loss = nn.CrossEntropyLoss()(ours(tc.tensor(x)), y)
     loss.backward()
     tloss = torch.nn.CrossEntropyLoss()(theirs(torch.from_numpy(x)), torch.from_numpy(y))
     tloss.backward()

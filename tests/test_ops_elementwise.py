@@ -13,7 +13,7 @@ from tinygrad_cnn import Tensor
 
 
 def leaf(arr: np.ndarray) -> Tensor:
-    return Tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
+    return tc.tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
 
 
 def _signed(r: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -54,7 +54,7 @@ def test_unary_values_against_numpy(name, rng):
     op, ref, sample = UNARY[name]
     for shape in [(), (5,), (2, 3, 4)]:
         a = sample(rng, shape)
-        out = op(Tensor(a))
+        out = op(tc.tensor(a))
         assert out.shape == np.shape(ref(a))
         np.testing.assert_allclose(out.numpy(), ref(a), rtol=1e-12, atol=1e-12)
 
@@ -69,7 +69,7 @@ def test_unary_gradcheck_and_gradgradcheck(name, rng):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_unary_ops_keep_float32(dtype, rng):
-    x = Tensor(rng.uniform(0.5, 2.0, (3,)).astype(dtype), requires_grad=True)
+    x = tc.tensor(rng.uniform(0.5, 2.0, (3,)).astype(dtype), requires_grad=True)
     for name, (op, _, _) in UNARY.items():
         y = op(x)
         assert y.dtype == dtype, name
@@ -97,7 +97,7 @@ def _binary_inputs(name, rng, sa, sb):
 def test_binary_values_with_broadcasting(name, shapes, rng):
     op, ref = BINARY[name]
     a, b = _binary_inputs(name, rng, *shapes)
-    out = op(Tensor(a), Tensor(b))
+    out = op(tc.tensor(a), tc.tensor(b))
     np.testing.assert_allclose(out.numpy(), ref(a, b), rtol=1e-12)
     assert out.shape == np.broadcast_shapes(*shapes)
 
@@ -152,7 +152,7 @@ def test_sigmoid_is_stable_at_extremes_without_warnings():
     assert y.detach().numpy()[0] == 0.0 and y.detach().numpy()[-1] == 1.0
     assert np.all(np.isfinite(x.grad.numpy()))
     np.testing.assert_allclose(x.grad.numpy()[2], 0.25)
-    x32 = Tensor(np.array([-1000.0, 1000.0], dtype=np.float32), requires_grad=True)
+    x32 = tc.tensor(np.array([-1000.0, 1000.0], dtype=np.float32), requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         x32.sigmoid().sum().backward()
@@ -199,7 +199,7 @@ def test_where_values_and_gradients(rng):
 
 def test_binary_broadcast_failure_names_both_shapes():
     with pytest.raises(ValueError, match=r"\(2, 3\) and \(4,\)"):
-        Tensor(np.ones((2, 3))) + Tensor(np.ones(4))
+        tc.tensor(np.ones((2, 3))) + tc.tensor(np.ones(4))
 
 
 # ---------------------------------------------------------------------- PyTorch parity
@@ -211,7 +211,7 @@ def _torch_grads(torch, fn_tc, fn_torch, arrays, rng):
     theirs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
     out, ref = fn_tc(*ours), fn_torch(*theirs)
     seed = rng.standard_normal(ref.shape)
-    out.backward(Tensor(seed))
+    out.backward(tc.tensor(seed))
     ref.backward(torch.tensor(seed))
     return out, ref, ours, theirs
 

@@ -11,7 +11,7 @@ from tinygrad_cnn import Tensor
 
 
 def leaf(arr: np.ndarray) -> Tensor:
-    return Tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
+    return tc.tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
 
 
 MATMUL_SHAPES = [
@@ -55,13 +55,13 @@ def test_matmul_with_numpy_operands(rng):
 
 def test_matmul_inner_dimension_mismatch_names_shapes():
     with pytest.raises(ValueError, match=r"\(2, 3\) and \(4, 5\).*3 vs 4"):
-        Tensor(np.ones((2, 3))) @ Tensor(np.ones((4, 5)))
+        tc.tensor(np.ones((2, 3))) @ tc.tensor(np.ones((4, 5)))
     with pytest.raises(ValueError, match=r"\(3,\) and \(2,\)"):
-        Tensor(np.ones(3)) @ Tensor(np.ones(2))
+        tc.tensor(np.ones(3)) @ tc.tensor(np.ones(2))
     with pytest.raises(ValueError, match="batch dimensions"):
-        Tensor(np.ones((2, 2, 3))) @ Tensor(np.ones((3, 3, 4)))
+        tc.tensor(np.ones((2, 2, 3))) @ tc.tensor(np.ones((3, 3, 4)))
     with pytest.raises(ValueError, match="at least 1 dimension"):
-        Tensor(2.0) @ Tensor(np.ones(2))
+        tc.tensor(2.0) @ tc.tensor(np.ones(2))
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -79,13 +79,13 @@ def test_linear_values_and_gradients(bias, in_shape, rng):
 
 
 def test_linear_argument_errors():
-    x, w = Tensor(np.ones((2, 3))), Tensor(np.ones((4, 5)))
+    x, w = tc.tensor(np.ones((2, 3))), tc.tensor(np.ones((4, 5)))
     with pytest.raises(ValueError, match=r"5 features.*\(2, 3\)"):
         F.linear(x, w)
     with pytest.raises(ValueError, match=r"\(4,\).*\(3,\)"):
-        F.linear(Tensor(np.ones((2, 5))), w, Tensor(np.ones(3)))
+        F.linear(tc.tensor(np.ones((2, 5))), w, tc.tensor(np.ones(3)))
     with pytest.raises(ValueError, match="2-D"):
-        F.linear(x, Tensor(np.ones(3)))
+        F.linear(x, tc.tensor(np.ones(3)))
     with pytest.raises(TypeError, match="Tensor"):
         F.linear(np.ones((2, 3)), w)
 
@@ -99,7 +99,7 @@ def test_matmul_matches_torch(shapes, rng):
     out, ref = x @ y, ta @ tb
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-12)
     seed = rng.standard_normal(ref.shape)
-    out.backward(Tensor(seed))
+    out.backward(tc.tensor(seed))
     ref.backward(torch.tensor(seed))
     np.testing.assert_allclose(x.grad.numpy(), ta.grad.numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(y.grad.numpy(), tb.grad.numpy(), rtol=1e-10, atol=1e-12)
@@ -113,7 +113,7 @@ def test_linear_matches_torch(rng):
     out, ref = F.linear(*ours), torch.nn.functional.linear(*theirs)
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12)
     seed = rng.standard_normal(ref.shape)
-    out.backward(Tensor(seed))
+    out.backward(tc.tensor(seed))
     ref.backward(torch.tensor(seed))
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-10)

@@ -13,7 +13,7 @@ from tinygrad_cnn import Tensor
 
 
 def leaf(arr: np.ndarray) -> Tensor:
-    return Tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
+    return tc.tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
 
 
 DIMS = [None, 0, 1, -1, (0, 2), (-1, 0)]
@@ -48,13 +48,13 @@ def test_sum_over_trailing_axes_as_rows(shape, dim, keepdim, dtype, rng):
     """Sums over the last axes run as a product with a vector of ones: NumPy's values, and float32
     rows as accurate as NumPy's own float32 sum."""
     a = rng.standard_normal(shape).astype(dtype)
-    out = Tensor(a).sum(dim, keepdim=keepdim).numpy()
+    out = tc.tensor(a).sum(dim, keepdim=keepdim).numpy()
     ref = np.sum(a.astype(np.float64), axis=dim, keepdims=keepdim)
     assert out.shape == ref.shape and out.dtype == dtype
     own_error = np.abs(np.sum(a, axis=dim, keepdims=keepdim) - ref).max()
     tolerance = 1e-12 if dtype == np.float64 else max(4 * own_error, 1e-6)
     np.testing.assert_allclose(out, ref, rtol=0, atol=tolerance)
-    np.testing.assert_array_equal(np.isnan(Tensor(np.where(a > 2, np.nan, a)).sum(dim).numpy()),
+    np.testing.assert_array_equal(np.isnan(tc.tensor(np.where(a > 2, np.nan, a)).sum(dim).numpy()),
                                   np.isnan(np.sum(np.where(a > 2, np.nan, a), axis=dim)))
 
 
@@ -66,7 +66,7 @@ def test_sum_keyword_names_and_float32():
 
 
 def test_reduce_dim_errors():
-    x = Tensor(np.ones((2, 3)))
+    x = tc.tensor(np.ones((2, 3)))
     with pytest.raises(IndexError, match="out of range"):
         x.sum(2)
     with pytest.raises(ValueError, match="twice"):
@@ -121,11 +121,11 @@ def test_min_and_argmin(rng):
 @pytest.mark.parametrize("keepdim", [False, True])
 def test_argmax(dim, keepdim, rng):
     a = rng.standard_normal((3, 4))
-    out = Tensor(a).argmax(dim, keepdim=keepdim) if dim is not None else Tensor(a).argmax()
+    out = tc.tensor(a).argmax(dim, keepdim=keepdim) if dim is not None else tc.tensor(a).argmax()
     ref = np.argmax(a, axis=dim, keepdims=keepdim) if dim is not None else np.argmax(a)
     np.testing.assert_array_equal(out.numpy(), ref)
     assert out.dtype == np.int64
-    assert Tensor(np.array([[1.0, 5.0, 5.0]])).argmax(1).item() == 1  # first maximum on ties
+    assert tc.tensor(np.array([[1.0, 5.0, 5.0]])).argmax(1).item() == 1  # first maximum on ties
 
 
 @pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
@@ -142,7 +142,7 @@ def test_softmax_family_values_and_gradients(fn, dim, rng):
 
 
 def test_softmax_rows_sum_to_one_and_implicit_dim():
-    x = Tensor(np.arange(6.0).reshape(2, 3))
+    x = tc.tensor(np.arange(6.0).reshape(2, 3))
     np.testing.assert_allclose(tc.functional.softmax(x, dim=1).sum(1).numpy(), [1.0, 1.0])
     np.testing.assert_allclose(tc.functional.softmax(x).numpy(), special.softmax(x.numpy(), axis=1))
 
@@ -150,7 +150,7 @@ def test_softmax_rows_sum_to_one_and_implicit_dim():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_softmax_family_is_stable_for_large_logits(dtype):
     a = np.array([[1000.0, 0.0, -1000.0], [-5000.0, -5000.0, -5000.0], [3e4, 3e4 - 1, 0.0]], dtype=dtype)
-    x = Tensor(a, requires_grad=True)
+    x = tc.tensor(a, requires_grad=True)
     with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
         warnings.simplefilter("error")
         s = x.softmax(1)
@@ -189,7 +189,7 @@ def test_reductions_match_torch(name, rng):
     out, ref = ours_fn(x), torch_fn(t)
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12)
     seed = rng.standard_normal(ref.shape)
-    out.backward(Tensor(seed))
+    out.backward(tc.tensor(seed))
     ref.backward(torch.tensor(seed))
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-14)
     if name == "max_dim":

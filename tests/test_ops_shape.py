@@ -11,7 +11,7 @@ from tinygrad_cnn import Tensor
 
 
 def leaf(arr: np.ndarray) -> Tensor:
-    return Tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
+    return tc.tensor(np.asarray(arr, dtype=np.float64), requires_grad=True)
 
 
 A = np.arange(24.0).reshape(2, 3, 4)
@@ -44,9 +44,9 @@ CASES = {
     "int_array": (lambda t: t[[0, 1, 1]], lambda a: a[[0, 1, 1]]),
     "int_array_repeat": (lambda t: t[:, [2, 0, 2, 2]], lambda a: a[:, [2, 0, 2, 2]]),
     "int_arrays_pair": (lambda t: t[[0, 1, 0], [2, 2, 2]], lambda a: a[[0, 1, 0], [2, 2, 2]]),
-    "int_array_tensor": (lambda t: t[Tensor([1, 0], dtype=np.int64)], lambda a: a[[1, 0]]),
+    "int_array_tensor": (lambda t: t[tc.tensor([1, 0], dtype=np.int64)], lambda a: a[[1, 0]]),
     "int_array_neg": (lambda t: t[:, :, np.array([-1, 0, -1])], lambda a: a[:, :, [-1, 0, -1]]),
-    "bool_mask": (lambda t: t[Tensor(A) > 10], lambda a: a[A > 10]),
+    "bool_mask": (lambda t: t[tc.tensor(A) > 10], lambda a: a[A > 10]),
     "bool_rows": (lambda t: t[:, np.array([True, False, True])], lambda a: a[:, [True, False, True]]),
     "expand": (lambda t: t[:, :1].expand(2, 3, 4), lambda a: np.broadcast_to(a[:, :1], (2, 3, 4))),
     "expand_new": (lambda t: t.expand(5, 2, 3, 4), lambda a: np.broadcast_to(a, (5, 2, 3, 4))),
@@ -64,7 +64,7 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_values_against_numpy(name):
     op, ref = CASES[name]
-    out = op(Tensor(A.copy()))
+    out = op(tc.tensor(A.copy()))
     expected = ref(A.copy())
     assert out.shape == expected.shape
     np.testing.assert_array_equal(out.numpy(), expected)
@@ -92,7 +92,7 @@ def test_boolean_mask_gradient_lands_on_selected_elements():
 
 
 def test_view_shares_memory_like_numpy():
-    x = Tensor(np.arange(6.0))
+    x = tc.tensor(np.arange(6.0))
     v = x.view(2, 3)
     assert np.shares_memory(v.numpy(), x.numpy())
     same = x.reshape(6)  # a no-op reshape is a new tensor sharing the storage, as PyTorch's
@@ -123,8 +123,8 @@ def test_stack_values_and_gradients(dim, rng):
 
 
 def test_cat_promotes_dtypes_and_mixes_constants():
-    a = Tensor(np.ones((1, 2), dtype=np.float32), requires_grad=True)
-    b = Tensor(np.zeros((1, 2), dtype=np.float64))
+    a = tc.tensor(np.ones((1, 2), dtype=np.float32), requires_grad=True)
+    b = tc.tensor(np.zeros((1, 2), dtype=np.float64))
     out = tc.cat([a, b])
     assert out.dtype == np.float64
     out.sum().backward()
@@ -132,7 +132,7 @@ def test_cat_promotes_dtypes_and_mixes_constants():
 
 
 def test_shape_errors_name_the_shapes():
-    x = Tensor(np.ones((2, 3)))
+    x = tc.tensor(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 2\)"):
         x.reshape(4, 2)
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, -1\)"):
@@ -146,9 +146,9 @@ def test_shape_errors_name_the_shapes():
     with pytest.raises(IndexError, match=r"\(2, 3\)"):
         x[5]
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(\(3, 1\)|\[\(2, 3\), \(3, 1\)\]"):
-        tc.cat([x, Tensor(np.ones((3, 1)))], dim=1)
+        tc.cat([x, tc.tensor(np.ones((3, 1)))], dim=1)
     with pytest.raises(ValueError, match="same shape"):
-        tc.stack([x, Tensor(np.ones((3, 2)))])
+        tc.stack([x, tc.tensor(np.ones((3, 2)))])
     with pytest.raises(ValueError, match="non-empty"):
         tc.cat([])
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(2, 4\)"):
@@ -190,7 +190,7 @@ def test_shape_ops_match_torch(name, rng):
     out, ref = CASES[name][0](x), torch_fn(t)
     np.testing.assert_array_equal(out.detach().numpy(), ref.detach().numpy())
     seed = rng.standard_normal(ref.shape)
-    out.backward(Tensor(seed))
+    out.backward(tc.tensor(seed))
     ref.backward(torch.tensor(seed))
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12)
 
@@ -204,7 +204,7 @@ def test_cat_stack_match_torch(rng):
         out, ref = ours_fn(xs, 1), torch_fn(ts, 1)
         np.testing.assert_array_equal(out.detach().numpy(), ref.detach().numpy())
         seed = rng.standard_normal(ref.shape)
-        out.backward(Tensor(seed))
+        out.backward(tc.tensor(seed))
         ref.backward(torch.tensor(seed))
         for x, t in zip(xs, ts):
             np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_cnn as tc
-from tinygrad_cnn import Tensor, nn, optim
+from tinygrad_cnn import nn, optim
 
 
 def quadratic_grad(p: nn.Parameter) -> None:
@@ -27,10 +27,10 @@ def test_sgd_plain_step_by_hand():
 def test_sgd_momentum_weight_decay_by_hand():
     p = nn.Parameter(np.array([1.0]))
     opt = optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.5, weight_decay=0.1)
-    p.grad = Tensor(np.array([2.0]))
+    p.grad = tc.tensor(np.array([2.0]))
     opt.step()  # g = 2 + 0.1·1 = 2.1; buf = 2.1; p = 1 − 0.21
     assert p.item() == pytest.approx(0.79)
-    p.grad = Tensor(np.array([2.0]))
+    p.grad = tc.tensor(np.array([2.0]))
     opt.step()  # g = 2 + 0.079 = 2.079; buf = 0.9·2.1 + 0.5·2.079 = 2.9295; p = 0.79 − 0.29295
     assert p.item() == pytest.approx(0.79 - 0.29295)
 
@@ -39,7 +39,7 @@ def test_sgd_nesterov_by_hand():
     p = nn.Parameter(np.array([0.0]))
     opt = optim.SGD([p], lr=1.0, momentum=0.5, nesterov=True)
     for expected in (-1.5, -1.5 - 1.75):  # g = 1 each step: buf 1 then 1.5; step g + 0.5·buf
-        p.grad = Tensor(np.array([1.0]))
+        p.grad = tc.tensor(np.array([1.0]))
         opt.step()
         assert p.item() == pytest.approx(expected)
 
@@ -47,10 +47,10 @@ def test_sgd_nesterov_by_hand():
 def test_adam_first_steps_by_hand():
     p = nn.Parameter(np.array([1.0]))
     opt = optim.Adam([p], lr=0.1)
-    p.grad = Tensor(np.array([4.0]))
+    p.grad = tc.tensor(np.array([4.0]))
     opt.step()  # m̂ = 4, v̂ = 16: step = lr · 4 / (4 + eps)
     assert p.item() == pytest.approx(1.0 - 0.1 * 4 / (4 + 1e-8))
-    p.grad = Tensor(np.array([-2.0]))
+    p.grad = tc.tensor(np.array([-2.0]))
     opt.step()
     m = 0.9 * 0.4 + 0.1 * -2.0
     v = 0.999 * 0.016 + 0.001 * 4.0
@@ -61,13 +61,13 @@ def test_adam_first_steps_by_hand():
 def test_zero_grad_and_skips_params_without_grad():
     a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
     opt = optim.SGD([a, b], lr=1.0, momentum=0.9)
-    a.grad = Tensor(np.ones(2))
+    a.grad = tc.tensor(np.ones(2))
     opt.step()
     np.testing.assert_allclose(a.detach().numpy(), [0.0, 0.0])
     np.testing.assert_allclose(b.detach().numpy(), [1.0, 1.0])
     opt.zero_grad()
     assert a.grad is None
-    a.grad = Tensor(np.ones(2))
+    a.grad = tc.tensor(np.ones(2))
     opt.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0])
 
@@ -100,7 +100,7 @@ def test_bad_arguments():
 def test_param_groups_have_own_lr():
     a, b = nn.Parameter(np.ones(1)), nn.Parameter(np.ones(1))
     opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 1.0}], lr=0.1)
-    a.grad, b.grad = Tensor(np.ones(1)), Tensor(np.ones(1))
+    a.grad, b.grad = tc.tensor(np.ones(1)), tc.tensor(np.ones(1))
     opt.step()
     assert a.item() == pytest.approx(0.9) and b.item() == pytest.approx(0.0)
 
@@ -120,13 +120,13 @@ def test_steplr():
 def test_optimizer_state_dict_round_trip():
     p = nn.Parameter(np.array([1.0, 2.0]))
     opt = optim.Adam([p], lr=0.1)
-    p.grad = Tensor(np.array([1.0, 1.0]))
+    p.grad = tc.tensor(np.array([1.0, 1.0]))
     opt.step()
     q = nn.Parameter(p.detach().numpy().copy())
     opt2 = optim.Adam([q], lr=0.5)
     opt2.load_state_dict(opt.state_dict())
     assert opt2.param_groups[0]["lr"] == 0.1
-    p.grad = q.grad = Tensor(np.array([0.5, -1.0]))
+    p.grad = q.grad = tc.tensor(np.array([0.5, -1.0]))
     opt.step()
     opt2.step()
     np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=0, atol=0)
@@ -158,7 +158,7 @@ def test_trajectory_matches_torch(name, kwargs):
     for _ in range(6):
         opt.zero_grad()
         topt.zero_grad()
-        ((Tensor(x) @ p.T - Tensor(y)) ** 2).mean().backward()
+        ((tc.tensor(x) @ p.T - tc.tensor(y)) ** 2).mean().backward()
         ((xt @ tp.T - yt) ** 2).mean().backward()
         opt.step()
         topt.step()

@@ -68,7 +68,7 @@ def test_every_step_matches_torch(name, kwargs):
     for _ in range(7):
         opt.zero_grad()
         topt.zero_grad()
-        _loss(w, b, Tensor(x), Tensor(y)).backward()
+        _loss(w, b, tc.tensor(x), tc.tensor(y)).backward()
         _loss(tw, tb, xt, yt).backward()
         opt.step()
         topt.step()
@@ -112,7 +112,7 @@ def test_resume_from_state_dict_is_identical(name, kwargs, tmp_path):
     def train(opt, w, b, steps):
         for _ in range(steps):
             opt.zero_grad()
-            _loss(w, b, Tensor(x), Tensor(y)).backward()
+            _loss(w, b, tc.tensor(x), tc.tensor(y)).backward()
             opt.step()
 
     w, b = nn.Parameter(w0.copy()), nn.Parameter(b0.copy())
@@ -149,7 +149,7 @@ def test_load_state_dict_from_torch_optimizer():
     for _ in range(3):
         opt.zero_grad()
         topt.zero_grad()
-        (Tensor(x) @ w.T).pow(2).mean().backward()
+        (tc.tensor(x) @ w.T).pow(2).mean().backward()
         (torch.from_numpy(x) @ tw.T).pow(2).mean().backward()
         opt.step()
         topt.step()
@@ -159,7 +159,7 @@ def test_load_state_dict_from_torch_optimizer():
 def test_state_dict_after_load_is_a_copy():
     w = nn.Parameter(np.ones(2))
     opt = optim.SGD([w], lr=0.1, momentum=0.9)
-    w.grad = Tensor(np.ones(2))
+    w.grad = tc.tensor(np.ones(2))
     opt.step()
     sd = copy.deepcopy(opt.state_dict())
     opt2 = optim.SGD([nn.Parameter(np.ones(2))], lr=0.1, momentum=0.9)
@@ -200,7 +200,7 @@ def test_state_is_a_defaultdict_keyed_by_parameter():
     w = nn.Parameter(np.ones(2))
     opt = optim.Adam([w])
     assert opt.state[nn.Parameter(np.ones(1))] == {}
-    w.grad = Tensor(np.ones(2))
+    w.grad = tc.tensor(np.ones(2))
     opt.step()
     assert set(opt.state[w]) == {"step", "exp_avg", "exp_avg_sq"}
     assert isinstance(opt.state[w]["exp_avg"], Tensor)
@@ -309,7 +309,7 @@ def test_load_state_dict_checks_shapes_and_accepts_integer_steps():
             "param_groups": bad["param_groups"]}
     opt.load_state_dict(good)
     assert opt.state[w]["step"].dtype == np.float32 and float(opt.state[w]["step"]) == 2.0
-    w.grad = Tensor(np.ones(3))
+    w.grad = tc.tensor(np.ones(3))
     opt.step()
     assert float(opt.state[w]["step"]) == 3.0
 
@@ -327,7 +327,7 @@ def test_lbfgs_matches_torch(kwargs):
 
     def closure():
         opt.zero_grad()
-        loss = ((Tensor(x) @ w.T + b).tanh() - Tensor(y)).pow(2).mean()
+        loss = ((tc.tensor(x) @ w.T + b).tanh() - tc.tensor(y)).pow(2).mean()
         loss.backward()
         return loss
 
@@ -352,7 +352,7 @@ def test_lbfgs_matches_torch(kwargs):
 
     def fresh_closure():
         fresh.zero_grad()
-        loss = ((Tensor(x) @ fresh_w.T + fresh_b).tanh() - Tensor(y)).pow(2).mean()
+        loss = ((tc.tensor(x) @ fresh_w.T + fresh_b).tanh() - tc.tensor(y)).pow(2).mean()
         loss.backward()
         return loss
 

@@ -12,7 +12,7 @@ from tinygrad_cnn import Tensor
 
 
 def leaf(a: np.ndarray) -> Tensor:
-    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+    return tc.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
 
 
 def _pairs(*vals):
@@ -62,14 +62,14 @@ AVG_CASES = [
 @pytest.mark.parametrize("kwargs", MAX_CASES)
 def test_max_pool_values(rng, kwargs):
     x = rng.standard_normal((2, 3, 7, 8))
-    np.testing.assert_array_equal(F.max_pool2d(Tensor(x), **kwargs).numpy(), loop_pool(x, **kwargs, kind="max"))
+    np.testing.assert_array_equal(F.max_pool2d(tc.tensor(x), **kwargs).numpy(), loop_pool(x, **kwargs, kind="max"))
 
 
 @pytest.mark.parametrize("kwargs", AVG_CASES)
 def test_avg_pool_values(rng, kwargs):
     x = rng.standard_normal((2, 3, 7, 8))
     expected = loop_pool(x, **kwargs, kind="avg")
-    np.testing.assert_allclose(F.avg_pool2d(Tensor(x), **kwargs).numpy(), expected, atol=1e-12)
+    np.testing.assert_allclose(F.avg_pool2d(tc.tensor(x), **kwargs).numpy(), expected, atol=1e-12)
 
 
 @pytest.mark.parametrize("kwargs", MAX_CASES)
@@ -83,7 +83,7 @@ def test_max_pool_matches_torch(rng, kwargs):
     np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
     np.testing.assert_array_equal(idx.numpy(), it.numpy())
     g = rng.standard_normal(y.shape)
-    y.backward(Tensor(g))
+    y.backward(tc.tensor(g))
     yt.backward(torch.tensor(g))
     np.testing.assert_allclose(X.grad.numpy(), xt.grad.numpy(), atol=1e-12)
 
@@ -97,14 +97,14 @@ def test_avg_pool_matches_torch(rng, kwargs):
     yt = torch.nn.functional.avg_pool2d(xt, **kwargs)
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), atol=1e-12)
     g = rng.standard_normal(y.shape)
-    y.backward(Tensor(g))
+    y.backward(tc.tensor(g))
     yt.backward(torch.tensor(g))
     np.testing.assert_allclose(X.grad.numpy(), xt.grad.numpy(), atol=1e-12)
 
 
 def test_max_pool_pads_with_minus_infinity():
     x = -np.ones((1, 1, 3, 3)) - np.arange(9.0).reshape(1, 1, 3, 3)  # all negative
-    y = F.max_pool2d(Tensor(x), 2, stride=2, padding=1)
+    y = F.max_pool2d(tc.tensor(x), 2, stride=2, padding=1)
     assert (y.numpy() < 0).all()  # zero padding would have won every border window
     np.testing.assert_array_equal(y.numpy()[0, 0], [[-1, -2], [-4, -5]])
 
@@ -124,7 +124,7 @@ def test_max_pool_overlapping_windows_share_a_maximum(rng):
 def test_max_pool_all_minus_infinity_picks_first_real_element_like_torch(kwargs):
     torch = pytest.importorskip("torch")
     x = np.full((1, 1, 5, 5), -np.inf)
-    y, idx = F.max_pool2d(Tensor(x), **kwargs, return_indices=True)
+    y, idx = F.max_pool2d(tc.tensor(x), **kwargs, return_indices=True)
     yt, it = torch.nn.functional.max_pool2d(torch.tensor(x), **kwargs, return_indices=True)
     np.testing.assert_array_equal(y.numpy(), yt.numpy())
     np.testing.assert_array_equal(idx.numpy(), it.numpy())
@@ -135,14 +135,14 @@ def test_max_pool_nan_propagates_like_torch():
     x = np.arange(16.0).reshape(1, 1, 4, 4)
     x[0, 0, 0, 1] = np.nan
     x[0, 0, 3, 2] = np.nan
-    y, idx = F.max_pool2d(Tensor(x), 2, return_indices=True)
+    y, idx = F.max_pool2d(tc.tensor(x), 2, return_indices=True)
     yt, it = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
     np.testing.assert_array_equal(np.isnan(y.numpy()), np.isnan(yt.numpy()))
     np.testing.assert_array_equal(idx.numpy(), it.numpy())
 
 
 def test_pool_unbatched_and_float32(rng):
-    x = Tensor(rng.standard_normal((3, 6, 6)).astype(np.float32), requires_grad=True)
+    x = tc.tensor(rng.standard_normal((3, 6, 6)).astype(np.float32), requires_grad=True)
     y = F.max_pool2d(x, 2) + F.avg_pool2d(x, 2)
     assert y.shape == (3, 3, 3) and y.dtype == np.float32
     y.sum().backward()
@@ -192,15 +192,15 @@ def test_pool_graph_names_and_double_backward(rng):
 
 
 ERRORS = [
-    (lambda: F.max_pool2d(Tensor(np.zeros((1, 1, 4, 4))), 2, padding=2), ValueError,
+    (lambda: F.max_pool2d(tc.tensor(np.zeros((1, 1, 4, 4))), 2, padding=2), ValueError,
      r"padding \(2, 2\) should be at most half of the kernel size \(2, 2\)"),
-    (lambda: F.avg_pool2d(Tensor(np.zeros((1, 1, 4, 4))), 3, padding=2), ValueError, "at most half"),
-    (lambda: F.max_pool2d(Tensor(np.zeros((4, 4))), 2), ValueError, r"got shape \(4, 4\)"),
-    (lambda: F.max_pool2d(Tensor(np.zeros((1, 1, 4, 4)), dtype=np.int64), 2), TypeError, "floating-point"),
-    (lambda: F.avg_pool2d(Tensor(np.zeros((1, 1, 2, 2))), 3), ValueError, "empty output"),
-    (lambda: F.max_pool2d(Tensor(np.zeros((1, 1, 4, 4))), 0), ValueError, "kernel_size must be at least 1"),
-    (lambda: F.max_pool2d(Tensor(np.zeros((1, 1, 4, 4))), 2, stride=0), ValueError, "stride must be at least 1"),
-    (lambda: F.avg_pool2d(Tensor(np.zeros((1, 1, 4, 4))), 2, divisor_override=0), ValueError, "divisor_override"),
+    (lambda: F.avg_pool2d(tc.tensor(np.zeros((1, 1, 4, 4))), 3, padding=2), ValueError, "at most half"),
+    (lambda: F.max_pool2d(tc.tensor(np.zeros((4, 4))), 2), ValueError, r"got shape \(4, 4\)"),
+    (lambda: F.max_pool2d(tc.tensor(np.zeros((1, 1, 4, 4)), dtype=np.int64), 2), TypeError, "floating-point"),
+    (lambda: F.avg_pool2d(tc.tensor(np.zeros((1, 1, 2, 2))), 3), ValueError, "empty output"),
+    (lambda: F.max_pool2d(tc.tensor(np.zeros((1, 1, 4, 4))), 0), ValueError, "kernel_size must be at least 1"),
+    (lambda: F.max_pool2d(tc.tensor(np.zeros((1, 1, 4, 4))), 2, stride=0), ValueError, "stride must be at least 1"),
+    (lambda: F.avg_pool2d(tc.tensor(np.zeros((1, 1, 4, 4))), 2, divisor_override=0), ValueError, "divisor_override"),
 ]
 
 

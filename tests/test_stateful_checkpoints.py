@@ -71,12 +71,12 @@ def tensors(draw):
     arr = draw(arrays(["float32", "float64", "float16"]))
     requires_grad = draw(st.booleans())
     if kind == "parameter":
-        return Parameter(tc.Tensor(arr, dtype=arr.dtype), requires_grad=requires_grad)
+        return Parameter(tc.tensor(arr, dtype=arr.dtype), requires_grad=requires_grad)
     return _tensor(arr, requires_grad)
 
 
 def _tensor(arr: np.ndarray, requires_grad: bool) -> tc.Tensor:
-    return tc.Tensor(arr, dtype=arr.dtype, requires_grad=requires_grad)
+    return tc.tensor(arr, dtype=arr.dtype, requires_grad=requires_grad)
 
 
 LEAVES = st.one_of(

@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 
 import tinygrad_cnn as tc
-from tinygrad_cnn import Tensor
 
 
 def _t(arr, grad=True):
-    return Tensor(np.array(arr, dtype=np.float64), requires_grad=grad)
+    return tc.tensor(np.array(arr, dtype=np.float64), requires_grad=grad)
 
 
 # (id, our function of tensors, the same in torch, input arrays (float64))
@@ -123,7 +122,7 @@ def test_values_and_gradients_match_pytorch(name, ours, theirs, arrays):
     assert out.shape == tuple(ref.shape)
     np.testing.assert_allclose(out.detach()._data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     seed = np.random.default_rng(2).standard_normal(out.shape)
-    out.backward(Tensor(seed))
+    out.backward(tc.tensor(seed))
     ref.backward(torch.tensor(seed))
     for x, t in zip(xs, ts):
         np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
@@ -320,7 +319,7 @@ def test_more_functions_match_pytorch_with_gradients(name, fn):
     out, ref = fn(tc, x), fn(torch, t)
     np.testing.assert_allclose(out._data, ref.detach().numpy(), rtol=1e-12, atol=1e-14)
     seed = np.random.default_rng(5).standard_normal(out.shape)
-    out.backward(Tensor(seed))
+    out.backward(tc.tensor(seed))
     ref.backward(torch.tensor(seed))
     np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-12)
     assert tc.gradcheck(lambda v: fn(tc, v), [_t(a)]) and tc.gradgradcheck(lambda v: fn(tc, v), [_t(a)])
@@ -423,7 +422,7 @@ def test_einsum_matches_pytorch_with_gradients(equation, shapes):
     assert out.shape == tuple(ref.shape)
     np.testing.assert_allclose(out._data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     seed = rng.standard_normal(out.shape)
-    out.backward(Tensor(seed))
+    out.backward(tc.tensor(seed))
     ref.backward(torch.tensor(seed))
     for x, t in zip(xs, ts):
         np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-10, atol=1e-12)

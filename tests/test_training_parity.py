@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_cnn as tc
-from tinygrad_cnn import Tensor, nn, optim
+from tinygrad_cnn import nn, optim
 
 
 def _build(m):
@@ -50,12 +50,12 @@ def test_training_loop_matches_torch(opt_name, opt_kwargs, sched_name, sched_kwa
     topt = getattr(torch.optim, opt_name)(groups(theirs), **opt_kwargs)
     sched = getattr(optim.lr_scheduler, sched_name)(opt, **sched_kwargs)
     tsched = getattr(torch.optim.lr_scheduler, sched_name)(topt, **sched_kwargs)
-    loss_fn = nn.CrossEntropyLoss(weight=Tensor(w), **loss_kwargs)
+    loss_fn = nn.CrossEntropyLoss(weight=tc.tensor(w), **loss_kwargs)
     tloss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(w), **loss_kwargs)
     for _ in range(11):
         opt.zero_grad()
         topt.zero_grad()
-        loss = loss_fn(ours(Tensor(x)), Tensor(y, dtype=np.int64))
+        loss = loss_fn(ours(tc.tensor(x)), tc.tensor(y, dtype=np.int64))
         tloss = tloss_fn(theirs(torch.tensor(x)), torch.tensor(y))
         assert loss.item() == pytest.approx(tloss.item(), rel=1e-10)
         loss.backward()
@@ -84,7 +84,7 @@ def test_freezing_with_requires_grad_and_param_groups():
     for _ in range(3):
         opt.zero_grad()
         topt.zero_grad()
-        ours(Tensor(x)).pow(2).sum().backward()
+        ours(tc.tensor(x)).pow(2).sum().backward()
         theirs(torch.tensor(x)).pow(2).sum().backward()
         opt.step()
         topt.step()

@@ -73,7 +73,7 @@ def _constant(x: Any, like: Tensor) -> Tensor:
 
 def _target(op: str, input: Tensor, target: Any) -> Tensor:  # noqa: A002
     """A target of the input's shape (a NumPy array or list becomes a constant in the input's dtype)."""
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target), dtype=input.dtype)
+    target = target if isinstance(target, Tensor) else Tensor._make(np.asarray(target, dtype=input.dtype), None, False)
     if target.shape != input.shape:
         shape = check_broadcast(op, input.shape, target.shape)
         if shape != input.shape:
@@ -325,7 +325,9 @@ def cross_entropy(
             raise ValueError(
                 f"{op}: probability targets must match input {input.shape}, got {target_arr.shape}"
             )
-        t = target if isinstance(target, Tensor) else Tensor(target_arr, dtype=input.dtype)
+        t = target
+        if not isinstance(t, Tensor):
+            t = Tensor._make(target_arr.astype(input.dtype, copy=False), None, False)
         if label_smoothing > 0:
             t = t * (1 - label_smoothing) + label_smoothing / c
         per = logp * t

@@ -233,9 +233,10 @@ class _Decoder:
         if parameter:
             from .nn.module import Parameter
 
-            t: Tensor = Parameter(Tensor(arr, dtype=arr.dtype), requires_grad=requires_grad)
+            t: Tensor = Parameter(Tensor._make(arr, None, False), requires_grad=requires_grad)
         else:
-            t = Tensor(arr, dtype=arr.dtype, requires_grad=requires_grad)
+            t = Tensor._make(arr, None, False)
+            t.requires_grad = requires_grad
         if callable(self.map_location):
             t = self.map_location(t, "cpu")
             if not isinstance(t, Tensor):

@@ -80,8 +80,8 @@ def _infer_array(data: Any, dtype: Any) -> np.ndarray:
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    """The legacy ``Tensor(data)`` rule: floating-point arrays keep their dtype, everything else
-    becomes the default dtype (``Tensor([1, 2])`` is float32, as ``torch.Tensor``)."""
+    """``nn.Parameter(data)``'s rule for data that is not a Tensor: floating-point arrays keep their
+    dtype (and memory), everything else becomes the default dtype (``Parameter([1, 2])`` is float32)."""
     arr = _as_array(data)
     if dtype is not None:
         d = _dt.to_dtype(dtype)
@@ -106,8 +106,14 @@ def _flatten_list(x: Any) -> Iterable[Any]:
 
 
 def _nested_tensor_list_to_array(data: Any) -> Any:
+    """A Tensor inside a list is one number, as in PyTorch (``[t1, t2]`` does not stack vectors)."""
     if isinstance(data, Tensor):
-        return data._data
+        if data._data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars (a tensor of shape {data.shape} "
+                "was in the list; use tc.stack to join tensors)"
+            )
+        return data._data.reshape(())
     if isinstance(data, (list, tuple)):
         return [_nested_tensor_list_to_array(x) for x in data]
     return data
@@ -129,16 +135,13 @@ class VersionCounter:
 class Tensor:
     """An n-dimensional array that records the ops that made it.
 
-    ``Tensor(*sizes)`` and ``Tensor(data)`` are PyTorch's legacy constructors: ``Tensor(2, 3)`` is a
-    2×3 tensor of zeros in the default dtype, ``Tensor()`` an empty one, ``Tensor([1, 2])`` float32.
-    ``tc.tensor(data)`` (which infers int64/bool/float32 and copies) is the constructor to prefer.
-
-    Args:
-        data: a NumPy array or scalar, a (nested) list, a Python number, or a Tensor; or sizes.
-        requires_grad: record operations on this tensor for ``backward``.
-        dtype: the dtype; default: a floating-point array keeps its dtype (and its memory), everything
-            else becomes ``get_default_dtype()`` (float32).
-        name: an optional name, shown by the graph and derivation views.
+    ``Tensor(...)`` is PyTorch's legacy constructor, exactly as ``torch.Tensor``: ``Tensor(2, 3)`` is a
+    2×3 tensor (of zeros) in the default dtype, ``Tensor()`` an empty one, ``Tensor(data)`` converts a
+    list or NumPy array to the default dtype (float32; a float32 array is shared, not copied), and
+    ``Tensor(t)`` of a Tensor is an alias of ``t`` (same dtype and storage). It takes no
+    ``requires_grad``/``dtype`` keywords, only ``device`` (the CPU). Use ``tc.tensor(data, dtype=...,
+    requires_grad=...)`` (copies, infers the dtype; NumPy arrays keep theirs) or ``tc.from_numpy``
+    (shares memory) to build tensors.
     """
 
     __array_priority__ = 1000  # so ``ndarray + Tensor`` calls Tensor.__radd__
@@ -154,23 +157,22 @@ class Tensor:
     _views: list | tuple = ()
     _view_no_grad = False
 
-    def __init__(
-        self, *args: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
-    ) -> None:
-        if len(args) == 2 and isinstance(args[1], bool):  # this library's older Tensor(data, requires_grad)
-            args, requires_grad = args[:1], args[1]
-        if all(_is_size(a) for a in args):  # Tensor() and Tensor(*sizes): zeros in the default dtype
-            d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
-            arr = np.zeros(tuple(int(a) for a in args) if args else (0,), dtype=d)
-        elif len(args) == 1:
-            arr = _to_array(args[0], dtype)
-        else:
-            raise TypeError(f"Tensor(): expected sizes (ints) or one data argument, got {args!r}")
-        self._data: np.ndarray = arr
-        self.grad_fn: Node | None = None
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """``torch.Tensor(*sizes)``, ``torch.Tensor(data)``, ``torch.Tensor(tensor)`` (see the class)."""
+        if cls is not Tensor:  # a subclass (nn.Parameter) builds itself in its __init__
+            return super().__new__(cls)
+        from .legacy import legacy_new
+
+        return legacy_new(None, "Tensor", args, kwargs)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing left to do: ``__new__`` built the tensor (or returned an alias of its argument)."""
+
+    def _init_leaf(self, data: np.ndarray, requires_grad: bool) -> None:
+        """Make ``self`` a leaf holding ``data`` (no copy): what subclasses' ``__init__`` call."""
+        self._data = data
+        self.grad_fn = None
         self._requires_grad = False
-        if name is not None:
-            self._name = name
         self.requires_grad = requires_grad
 
     @classmethod
@@ -1316,12 +1318,20 @@ class Tensor:
 # ---------------------------------------------------------------------- factories
 
 
+def _leaf(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    """A leaf tensor holding ``arr`` itself (no copy, same dtype)."""
+    t = Tensor._make(arr, None, False)
+    if requires_grad:
+        t.requires_grad = True  # raises for integer dtypes, as PyTorch
+    return t
+
+
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data``, as ``torch.tensor``: Python ints become int64, bools
     bool, floats the default dtype (float32); NumPy arrays and Tensors keep their dtype."""
     arr = _infer_array(data, dtype)
     arr = np.array(arr, copy=True)
-    return Tensor(arr, requires_grad=requires_grad, dtype=arr.dtype)
+    return _leaf(arr, requires_grad)
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
@@ -1358,17 +1368,17 @@ def _dtype(dtype: Any) -> np.dtype:
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     d = _dtype(dtype)
-    return Tensor(np.zeros(_size(size), dtype=d), requires_grad=requires_grad, dtype=d)
+    return _leaf(np.zeros(_size(size), dtype=d), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     d = _dtype(dtype)
-    return Tensor(np.ones(_size(size), dtype=d), requires_grad=requires_grad, dtype=d)
+    return _leaf(np.ones(_size(size), dtype=d), requires_grad)
 
 
 def full(size: Sequence[int], fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     d = _dtype(dtype)
-    return Tensor(np.full(_size(size), fill_value, dtype=d), requires_grad=requires_grad, dtype=d)
+    return _leaf(np.full(_size(size), fill_value, dtype=d), requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -1382,13 +1392,13 @@ def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the generator ``manual_seed`` seeds."""
     data = _rng.get_rng().standard_normal(_size(size)).astype(_dtype(dtype))
-    return Tensor(data, requires_grad=requires_grad)
+    return _leaf(data, requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the generator ``manual_seed`` seeds."""
     data = _rng.get_rng().random(_size(size)).astype(_dtype(dtype))
-    return Tensor(data, requires_grad=requires_grad)
+    return _leaf(data, requires_grad)
 
 
 def arange(
@@ -1403,7 +1413,7 @@ def arange(
         all_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if all_int else _dt.get_default_dtype()
     d = np.dtype(dtype)
-    return Tensor(np.arange(start, end, step, dtype=d), requires_grad=requires_grad, dtype=d)
+    return _leaf(np.arange(start, end, step, dtype=d), requires_grad)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

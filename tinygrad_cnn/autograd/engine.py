@@ -318,7 +318,7 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list[Any], caller: str) -> 
                 )
             g = Tensor._make(np.ones(out.shape, dtype=out.dtype), None, False)
         else:
-            g = g if isinstance(g, Tensor) else Tensor(np.asarray(g), dtype=out.dtype)
+            g = g if isinstance(g, Tensor) else Tensor._make(np.asarray(g, dtype=out.dtype), None, False)
             if g.shape != out.shape:
                 raise RuntimeError(
                     f"{caller}: gradient has shape {g.shape}, but the output it belongs to has shape {out.shape}"

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import grad as autograd_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 
 __all__ = ["EpsilonSweep", "epsilon_sweep", "default_sweep_function"]
 
@@ -73,7 +73,7 @@ def epsilon_sweep(
     for m in methods:
         if m not in METHODS:
             raise ValueError(f"epsilon_sweep: method must be one of {METHODS}, got {m!r}")
-    xt = Tensor(x0.copy(), requires_grad=True)
+    xt = tensor(x0, requires_grad=True)
     (reference,) = autograd_grad(func(xt), [xt])
     ref = reference._data.reshape(-1)
     sweep = EpsilonSweep(eps=steps)
@@ -81,7 +81,7 @@ def epsilon_sweep(
         d = np.dtype(dtype)
 
         def f(values: np.ndarray, d: np.dtype = d) -> float:
-            return float(func(Tensor(values.astype(d, copy=False)))._data)
+            return float(func(Tensor._make(values.astype(d, copy=False), None, False))._data)
 
         base = f(x0.astype(d))
         for method in methods:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import grad as autograd_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 
 __all__ = [
     "numerical_jacobian",
@@ -47,7 +47,7 @@ def promote_inputs(inputs: Sequence[Any]) -> tuple[list[Any], bool]:
             if x.dtype != np.float64:
                 promoted = True
             # A C-ordered copy: finite differences perturb it in place through a flat view.
-            out.append(Tensor(np.array(x._data, dtype=np.float64, order="C"), requires_grad=x.requires_grad))
+            out.append(tensor(x._data.astype(np.float64), requires_grad=x.requires_grad))
         else:
             out.append(x)
     return out, promoted
@@ -116,7 +116,7 @@ def analytical_jacobian(
         for k in range(out._data.size):
             seed = np.zeros(out.shape, dtype=out.dtype)
             seed.reshape(-1)[k] = 1
-            grads = autograd_grad(out, targets, Tensor(seed), retain_graph=True, allow_unused=True)
+            grads = autograd_grad(out, targets, Tensor._make(seed, None, False), retain_graph=True, allow_unused=True)
             for n, g in enumerate(grads):
                 if g is not None:
                     jac[n][o][k, :] = g._data.reshape(-1)
@@ -139,10 +139,10 @@ def second_order_problem(
     outputs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outputs]
+        grad_outputs = [tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outputs]
     else:
         grad_outputs = [
-            Tensor(np.array(g._data if isinstance(g, Tensor) else g, dtype=np.float64), requires_grad=True)
+            tensor(np.asarray(g._data if isinstance(g, Tensor) else g, dtype=np.float64), requires_grad=True)
             for g in _as_tuple(grad_outputs)
         ]
         for o, (g, out) in enumerate(zip(grad_outputs, outputs)):
@@ -156,10 +156,11 @@ def second_order_problem(
         pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
         targets = [xs[i] for i in wrt]
         if not pairs:
-            return tuple(Tensor(np.zeros(t.shape)) for t in targets)
+            return tuple(Tensor._make(np.zeros(t.shape), None, False) for t in targets)
         grads = autograd_grad(
             [p[0] for p in pairs], targets, [p[1] for p in pairs], create_graph=True, allow_unused=True
         )
-        return tuple(g if g is not None else Tensor(np.zeros(t.shape)) for g, t in zip(grads, targets))
+        zeros = (Tensor._make(np.zeros(t.shape), None, False) for t in targets)
+        return tuple(g if g is not None else z for g, z in zip(grads, zeros))
 
     return first_derivative, tuple(inputs) + tuple(grad_outputs), n_in

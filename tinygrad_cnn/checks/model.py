@@ -18,7 +18,7 @@ import numpy as np
 
 from ..autograd import grad as autograd_grad
 from ..autograd import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, _to_array
 from .report import ElementError, compare_pair
 
 __all__ = ["ParameterCheck", "ModelCheckReport", "check_model"]
@@ -134,9 +134,9 @@ def _float64_copy(model: Any) -> Any:
 
 def _as_float64(x: Any) -> Any:
     if isinstance(x, Tensor):
-        return Tensor(x._data.astype(np.float64)) if x.dtype.kind == "f" else x
+        return Tensor._make(x._data.astype(np.float64), None, False) if x.dtype.kind == "f" else x
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return Tensor(x.astype(np.float64))
+        return Tensor._make(x.astype(np.float64), None, False)
     return x
 
 
@@ -188,7 +188,8 @@ def check_model(
     grads = autograd_grad(loss, params, allow_unused=True)
     own_grads: list[Any] = [None] * len(named)
     if dtypes != ["float64"]:
-        own_loss = loss_of(model, input if isinstance(input, Tensor) else Tensor(input), target)
+        own_input = input if isinstance(input, Tensor) else Tensor._make(_to_array(input, None), None, False)
+        own_loss = loss_of(model, own_input, target)
         own_grads = list(autograd_grad(own_loss, [p for _, p in named], allow_unused=True))
 
     rng = np.random.default_rng(seed)

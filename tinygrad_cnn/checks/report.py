@@ -437,7 +437,7 @@ def _projections(
     targets = [inputs[i] for i in wrt]
     for o, out in enumerate(_outputs(func, inputs)):
         if out.requires_grad:
-            grads = autograd_grad(out, targets, Tensor(vs[o].astype(out.dtype)), allow_unused=True)
+            grads = autograd_grad(out, targets, Tensor._make(vs[o].astype(out.dtype), None, False), allow_unused=True)
         else:
             grads = (None,) * len(targets)
         for i, g in zip(wrt, grads):

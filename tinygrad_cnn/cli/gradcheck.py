@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import functional as F
 from ..checks.report import gradcheck_report, gradgradcheck_report
-from ..tensor import Tensor, cat, stack
+from ..tensor import Tensor, cat, stack, tensor
 
 
 @dataclass(frozen=True)
@@ -77,14 +77,14 @@ def _cases() -> list[Case]:
         ),
         Case("cross_entropy", "4 classes", lambda a: F.cross_entropy(a, np.array([0, 3, 1])), ((3, 4),)),
         Case("cross_entropy", "(N,C,d), weight, ignore, smoothing",
-             lambda a: F.cross_entropy(a, np.array([[0, 2], [3, 1]]), weight=Tensor(np.array([1.0, 0.5, 2.0, 1.5])),
+             lambda a: F.cross_entropy(a, np.array([[0, 2], [3, 1]]), weight=tensor(np.array([1.0, 0.5, 2.0, 1.5])),
                                        ignore_index=2, label_smoothing=0.2), ((2, 4, 2),)),
         Case("cross_entropy", "probability targets", lambda a, b: F.cross_entropy(a, b.softmax(1)), ((3, 4), (3, 4))),
-        Case("nll_loss", "weight", lambda a: F.nll_loss(a, np.array([1, 0, 3]), weight=Tensor(np.arange(1.0, 5.0))),
+        Case("nll_loss", "weight", lambda a: F.nll_loss(a, np.array([1, 0, 3]), weight=tensor(np.arange(1.0, 5.0))),
              ((3, 4),)),
         Case("log_sigmoid", "(2,3)", lambda a: F.logsigmoid(a * 4), ((2, 3),)),
         Case("binary_cross_entropy_with_logits", "pos_weight",
-             lambda a, b: F.binary_cross_entropy_with_logits(a, b.sigmoid(), pos_weight=Tensor(np.array([2.0, 0.5]))),
+             lambda a, b: F.binary_cross_entropy_with_logits(a, b.sigmoid(), pos_weight=tensor(np.array([2.0, 0.5]))),
              ((3, 2), (3, 2))),
         Case("l1_loss", "targets away from the kink", lambda a, b: F.l1_loss(a, b.abs() + 2), ((3, 4), (3, 4))),
         Case("smooth_l1_loss", "beta 5 (quadratic part)",
@@ -126,7 +126,7 @@ def _inputs(case: Case, rng: np.random.Generator) -> list[Tensor]:
         else:
             # away from 0 so relu/abs/clamp kinks are not straddled by the stencil
             data = rng.uniform(0.2, 1.2, shape) * rng.choice([-1.0, 1.0], shape)
-        out.append(Tensor(data, requires_grad=True))
+        out.append(tensor(data, requires_grad=True))
     return out
 
 

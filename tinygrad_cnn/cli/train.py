@@ -34,7 +34,7 @@ from ..data import DataLoader, mnist_sample_split
 from ..models import MODELS, build_model
 from ..rng import manual_seed
 from ..serialization import save
-from ..tensor import Tensor
+from ..tensor import Tensor, _to_array
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -147,7 +147,7 @@ def _evaluate(model: Any, x: np.ndarray, y: np.ndarray, binary: bool, batch: int
     correct = 0
     with no_grad():
         for i in range(0, len(x), batch):
-            out = model(Tensor(x[i : i + batch]))._data
+            out = model(Tensor._make(_to_array(x[i : i + batch], None), None, False))._data
             pred = (out[:, 0] > 0.5).astype(np.int64) if binary else out.argmax(1)
             correct += int((pred == y[i : i + batch]).sum())
     model.train()

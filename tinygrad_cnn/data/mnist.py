@@ -134,7 +134,7 @@ def images_to_tensor(images: np.ndarray, dtype: Any = np.float32) -> Tensor:
     out = arr.astype(dtype)
     if arr.dtype == np.uint8:
         out /= 255.0
-    return Tensor(out[:, None], dtype=dtype)
+    return Tensor._make(out[:, None], None, False)
 
 
 # --------------------------------------------------------------------------- IDX files

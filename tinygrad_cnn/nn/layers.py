@@ -49,7 +49,7 @@ def _float_input(x: Any, layer: str, expected: str) -> Tensor:
     if x._data.dtype.kind != "f":
         raise TypeError(
             f"{layer}: expected a floating-point input of shape {expected}, got dtype {x._data.dtype} "
-            f"(shape {x.shape}); convert images first, e.g. Tensor(images / 255.0, dtype='float32')"
+            f"(shape {x.shape}); convert images first, e.g. tc.tensor(images / 255.0, dtype=tc.float32)"
         )
     return x
 

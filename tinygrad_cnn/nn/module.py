@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..device import device as _device
 from ..device import not_available, parse_to
-from ..tensor import Tensor
+from ..tensor import Tensor, _to_array
 from .hooks import RemovableHandle, add_hook, call_with_hooks
 
 __all__ = ["Module", "Parameter"]
@@ -27,10 +27,10 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty(0, dtype=np.float32)
-        if isinstance(data, Tensor):  # keeps its dtype: an integer tensor cannot require grad, as PyTorch
-            super().__init__(data._data, requires_grad=requires_grad, dtype=data._data.dtype)
-        else:
-            super().__init__(data, requires_grad=requires_grad)
+        if isinstance(data, Tensor):  # shares its array and keeps its dtype (an integer one cannot require grad)
+            self._init_leaf(data._data, requires_grad)
+        else:  # PyTorch wants a Tensor; an array or list is taken as ``_to_array`` says
+            self._init_leaf(_to_array(data, None), requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -441,7 +441,7 @@ class Module:
             if p._data.dtype != d:
                 p._data = p._data.astype(d)
                 if p.grad is not None:
-                    p.grad = Tensor(p.grad._data.astype(d))
+                    p.grad = Tensor._make(p.grad._data.astype(d), None, False)
         for b in self.buffers():
             if b._data.dtype.kind == "f" and b._data.dtype != d:
                 b._data = b._data.astype(d)

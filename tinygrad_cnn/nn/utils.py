@@ -54,7 +54,7 @@ def clip_grad_norm_(
     max_norm, norm_type = float(max_norm), float(norm_type)
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
-        return Tensor(np.zeros((), dtype=np.float32))
+        return Tensor._make(np.zeros((), dtype=np.float32), None, False)
     dtype = np.result_type(*[g._data.dtype for g in grads])
     norms = np.array([_vector_norm(g._data, norm_type) for g in grads], dtype=dtype)
     total = _vector_norm(norms, norm_type).astype(dtype)
@@ -68,7 +68,7 @@ def clip_grad_norm_(
     for g in grads:
         g._data *= coef.astype(g._data.dtype)
         g._bump_version()
-    return Tensor(np.asarray(total, dtype=dtype))
+    return Tensor._make(np.asarray(total, dtype=dtype), None, False)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:

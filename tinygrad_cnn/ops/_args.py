@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels.geometry import pair
-from ..tensor import Tensor
+from ..tensor import Tensor, _to_array
 
 __all__ = ["pair", "float_tensor", "common_dtype", "batched"]
 
@@ -20,7 +20,7 @@ def float_tensor(x: Any, op: str, arg: str, arrays: bool = False) -> Tensor:
         arr = np.asarray(x)
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{op}: expected {arg} to be a Tensor or a numeric array, got {type(x).__name__}")
-        x = Tensor(arr)
+        x = Tensor._make(_to_array(arr, None), None, False)  # float arrays keep their dtype
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point {arg}, got dtype {x.dtype} (convert it with .float())")
     return x

@@ -167,7 +167,7 @@ def max_pool2d(
     else:
         offsets = kp.max_pool(x._data, geometry)[1]
     idx = kp.flat_indices(offsets, x.shape, geometry)
-    return y, Tensor(idx[0] if unbatched else idx, dtype=np.int64)
+    return y, Tensor._make(np.asarray(idx[0] if unbatched else idx, dtype=np.int64), None, False)
 
 
 def avg_pool2d(
