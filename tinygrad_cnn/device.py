@@ -132,6 +132,7 @@ def _namespace(name: str, doc: str, **attrs: Any) -> types.ModuleType:
     ns = types.ModuleType(name, doc)
     for k, v in attrs.items():
         setattr(ns, k, v)
+    sys.modules.setdefault(name, ns)  # so ``import tinygrad_cnn.backends.cudnn as cudnn`` works, as in PyTorch
     return ns
 
 

@@ -893,6 +893,31 @@ class Tensor:
         """True: tensors live on the CPU."""
         return True
 
+    @property
+    def is_xpu(self) -> bool:
+        """False: tensors live on the CPU (PyTorch's Intel-GPU query, which device-generic programs test)."""
+        return False
+
+    @property
+    def is_mps(self) -> bool:
+        """False: tensors live on the CPU (PyTorch's Apple-GPU query)."""
+        return False
+
+    @property
+    def is_meta(self) -> bool:
+        """False: every tensor holds its data."""
+        return False
+
+    @property
+    def is_sparse(self) -> bool:
+        """False: tensors are dense (strided)."""
+        return False
+
+    @property
+    def is_quantized(self) -> bool:
+        """False: tensors are not quantized."""
+        return False
+
     def get_device(self) -> int:
         """-1, PyTorch's answer for a CPU tensor."""
         return -1

@@ -1,6 +1,6 @@
 """``tinygrad_cnn.nn``: modules, layers, losses and initialisers with PyTorch's names and semantics."""
 
-from . import init, utils
+from . import init, parallel, utils
 from .activation import ELU, GELU, Hardtanh, LeakyReLU, ReLU6, SiLU, Softplus
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .dropout import Dropout, Dropout2d
@@ -31,6 +31,7 @@ from .loss import (
 )
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .parallel import DataParallel
 from .resampling import (
     AdaptiveAvgPool2d,
     AdaptiveMaxPool2d,
@@ -62,6 +63,8 @@ __all__ = [
     "ParameterList",
     "ParameterDict",
     "Unflatten",
+    "parallel",
+    "DataParallel",
     "utils",
     "MSELoss",
     "BCELoss",
