@@ -101,3 +101,55 @@ def test_resize_bad_input_errors():
         transforms.Resize(4)(np.zeros((8, 8), np.float32))
     with pytest.raises(ValueError, match="shape"):
         transforms.Resize(4)(np.zeros((2, 8, 8, 1), np.uint8))
+
+
+def test_resize_keeps_leading_elements_like_pytorch():
+    torch = pytest.importorskip("torch")
+    for start, new in [((6,), (2, 2)), ((3,), (5,)), ((2, 3), (3, 2)), ((4, 3, 2, 2), (2, 3)), ((2, 2), (0,))]:
+        a = np.arange(np.prod(start), dtype=np.float32).reshape(start)
+        ours, ref = tc.from_numpy(a.copy()), torch.tensor(a)
+        assert ours.resize_(*new) is ours
+        ref.resize_(*new)
+        assert ours.shape == tuple(ref.shape)
+        k = min(a.size, int(np.prod(new)))  # beyond the old size PyTorch leaves memory uninitialised
+        np.testing.assert_array_equal(ours.numpy().reshape(-1)[:k], ref.numpy().reshape(-1)[:k])
+    x = tc.arange(6.0)
+    assert x.resize_((2, 3)).shape == (2, 3) and x.resize_as_(tc.zeros(3)).shape == (3,)
+    assert np.array_equal(x.numpy(), [0.0, 1.0, 2.0])
+
+
+def test_resize_of_data_leaves_the_tensor_and_shares_memory():
+    buf = tc.zeros(4)
+    small = buf.data.resize_(2).fill_(1.0)  # the legacy preallocated-buffer idiom
+    assert buf.shape == (4,) and small.shape == (2,)
+    assert np.array_equal(buf.numpy(), [1.0, 1.0, 0.0, 0.0])
+    v = buf._version
+    buf.resize_(3)
+    assert buf._version > v
+
+
+def test_resize_errors_as_pytorch():
+    with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
+        tc.zeros(2, requires_grad=True).resize_(3)
+    with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
+        (tc.zeros(2, requires_grad=True) * 1).resize_(3)
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        tc.zeros(2).resize_(-1)
+    with pytest.raises(TypeError, match="tuple of ints"):
+        tc.zeros(2).resize_(2.0)
+
+
+def test_one_element_integer_tensor_is_an_index_like_pytorch():
+    torch = pytest.importorskip("torch")
+    seq = (10, 20, 30)
+    for value, dtype in [(1, "int64"), ([2], "int64"), ([[1]], "int32"), (True, "bool"), (1, "uint8")]:
+        ours = tc.tensor(value, dtype=getattr(tc, dtype))
+        ref = torch.tensor(value, dtype=getattr(torch, dtype))
+        assert seq[ours] == seq[ref]
+        assert ours.__index__() == ref.__index__()
+    for bad in (tc.tensor(1.0), tc.tensor([1, 2]), tc.tensor([], dtype=tc.int64)):
+        with pytest.raises(TypeError, match="only integer tensors of a single element"):
+            seq[bad]
+    assert list(range(5))[tc.tensor(3)] == 3
+    a = np.arange(6).reshape(2, 3)
+    assert a[tc.tensor([1])].shape == a[torch.tensor([1])].shape  # NumPy takes both as the integer 1

@@ -296,6 +296,12 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer (or bool) tensor as a Python index, as PyTorch: ``classes[labels[j]]``."""
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(-1)[0])
+
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
@@ -1336,6 +1342,16 @@ class Tensor:
         """The int64 number of non-zero elements (along ``dim``)."""
         d = None if dim is None else _red.normalize_dims(self.ndim, dim, "count_nonzero")
         return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=d), dtype=np.int64), None, False)
+
+    def resize_(self, *sizes: Any) -> Tensor:
+        """Change the size in place, keeping the first elements in row-major order (new ones are zeros); a
+        tensor that requires grad cannot be resized, as in PyTorch."""
+        from .tensor_resize import resize_
+        return resize_(self, sizes)
+
+    def resize_as_(self, other: Tensor) -> Tensor:
+        """``resize_(other.shape)``."""
+        return self.resize_(other.shape)
 
 
 # ---------------------------------------------------------------------- factories
