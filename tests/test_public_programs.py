@@ -153,3 +153,30 @@ def test_one_element_integer_tensor_is_an_index_like_pytorch():
     assert list(range(5))[tc.tensor(3)] == 3
     a = np.arange(6).reshape(2, 3)
     assert a[tc.tensor([1])].shape == a[torch.tensor([1])].shape  # NumPy takes both as the integer 1
+
+
+def test_shape_is_a_size_like_torch_size():
+    torch = pytest.importorskip("torch")
+    x, r = tc.zeros(2, 3), torch.zeros(2, 3)
+    assert isinstance(x.shape, tc.Size) and isinstance(x.size(), tc.Size) and isinstance(x.shape, tuple)
+    assert x.shape == (2, 3) == tc.Size([2, 3]) and x.size(1) == 3
+    for ours, ref in [(x.shape[1:], r.shape[1:]), (x.shape + (4,), r.shape + (4,)), ((1,) + x.shape, (1,) + r.shape),
+                      (x.shape * 2, r.shape * 2), (tc.Size(), torch.Size())]:
+        assert isinstance(ours, tc.Size) and isinstance(ref, torch.Size) and tuple(ours) == tuple(ref)
+    assert x.shape.numel() == r.shape.numel() == 6 and tc.Size().numel() == torch.Size().numel() == 1
+    assert isinstance(x.shape[0], int)
+    assert repr(x.shape) == "Size([2, 3])" and str(x.shape) == "(2, 3)" and f"{x.shape}" == "(2, 3)"
+    assert tc.zeros(tc.Size([4, 1])).shape == (4, 1) and x.view(tc.Size([3, 2])).shape == (3, 2)
+    assert tc.Size([np.int64(2), tc.tensor(3)]) == (2, 3)
+    with pytest.raises(TypeError, match="sequence of ints"):
+        tc.Size([2.0])
+
+
+def test_size_pickles_and_saves_as_a_tuple(tmp_path):
+    import pickle
+
+    s = tc.zeros(2, 3).shape
+    back = pickle.loads(pickle.dumps(s))
+    assert isinstance(back, tc.Size) and back == s
+    tc.save({"shape": s}, tmp_path / "s.pt")
+    assert tc.load(tmp_path / "s.pt") == {"shape": (2, 3)}

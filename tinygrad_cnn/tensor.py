@@ -15,6 +15,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .dtypes import get_default_dtype, set_default_dtype
+from .size import Size
 
 if TYPE_CHECKING:
     from .autograd import Node
@@ -211,8 +212,8 @@ class Tensor:
         return self.grad_fn is None
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        return tuple.__new__(Size, self._data.shape)
 
     @property
     def ndim(self) -> int:

@@ -353,7 +353,7 @@ def _check_join(op: str, tensors: list[Any], dim: int, new_axis: bool) -> tuple[
     ndim = tensors[0].ndim + (1 if new_axis else 0)
     d = normalize_dims(ndim, dim, op)
     d0 = d[0] if d else 0
-    shapes = [t.shape for t in tensors]
+    shapes = [tuple(t.shape) for t in tensors]
     for s in shapes:
         if new_axis:
             same = s == shapes[0]
