@@ -180,3 +180,72 @@ def test_size_pickles_and_saves_as_a_tuple(tmp_path):
     assert isinstance(back, tc.Size) and back == s
     tc.save({"shape": s}, tmp_path / "s.pt")
     assert tc.load(tmp_path / "s.pt") == {"shape": (2, 3)}
+
+
+def _embedding_case(torch, **kw):
+    w = np.random.default_rng(2).standard_normal((6, 3))
+    ids = np.array([[0, 2, 0, 5], [3, 0, 1, 2]])
+    g = np.random.default_rng(3).standard_normal((2, 4, 3))
+    wt, wr = tc.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ours = tc.functional.embedding(tc.tensor(ids), wt, **kw)
+    ref = torch.nn.functional.embedding(torch.tensor(ids), wr, **kw)
+    ours.backward(tc.tensor(g))
+    ref.backward(torch.tensor(g))
+    return ours, ref, wt, wr
+
+
+@pytest.mark.parametrize("kw", [{}, {"padding_idx": 2}, {"padding_idx": -1}, {"scale_grad_by_freq": True},
+                                {"padding_idx": 0, "scale_grad_by_freq": True}, {"max_norm": 1.0},
+                                {"max_norm": 1.5, "norm_type": 1.0}])
+def test_embedding_values_and_gradients_match_pytorch(kw):
+    torch = pytest.importorskip("torch")
+    ours, ref, wt, wr = _embedding_case(torch, **kw)
+    assert ours.shape == tuple(ref.shape) and ours.dtype == tc.float64
+    np.testing.assert_allclose(ours.detach().numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(wt.grad.numpy(), wr.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(wt.detach().numpy(), wr.detach().numpy(), rtol=1e-12)  # max_norm renormalises
+
+
+def test_embedding_gradcheck_and_gradgradcheck():
+    # (padding_idx and scale_grad_by_freq change the gradient on purpose, so only the plain lookup is checked)
+    kw: dict = {}
+    ids = tc.tensor([[0, 1, 1], [2, 0, 1]])
+    w = tc.tensor(np.random.default_rng(4).standard_normal((3, 2)), requires_grad=True)
+    fn = lambda weight: tc.functional.embedding(ids, weight, **kw) ** 2  # noqa: E731 - curvature for gradgrad
+    assert tc.gradcheck(fn, (w,))
+    assert tc.gradgradcheck(fn, (w,))
+
+
+def test_embedding_module_as_pytorch():
+    torch = pytest.importorskip("torch")
+    tc.manual_seed(0)
+    e = nn.Embedding(10, 4, padding_idx=3)
+    assert isinstance(e.weight, nn.Parameter) and e.weight.shape == (10, 4) and e.weight.requires_grad
+    assert np.array_equal(e.weight[3].detach().numpy(), np.zeros(4))
+    big = nn.Embedding(2000, 50).weight.detach().numpy()
+    assert abs(big.mean()) < 0.02 and abs(big.std() - 1) < 0.02  # N(0, 1), as PyTorch
+    assert repr(e) == repr(torch.nn.Embedding(10, 4, padding_idx=3)) == "Embedding(10, 4, padding_idx=3)"
+    assert repr(nn.Embedding(5, 2, max_norm=1.0, scale_grad_by_freq=True)) == repr(
+        torch.nn.Embedding(5, 2, max_norm=1.0, scale_grad_by_freq=True))
+    assert e(tc.tensor([[1, 3], [9, 0]])).shape == (2, 2, 4)
+    assert e(tc.tensor(7)).shape == (4,)
+    assert list(e.state_dict()) == list(torch.nn.Embedding(10, 4).state_dict()) == ["weight"]
+    frozen = nn.Embedding.from_pretrained(tc.ones(3, 2))
+    assert frozen.weight.requires_grad is False and frozen(tc.tensor([2])).tolist() == [[1.0, 1.0]]
+    assert nn.Embedding.from_pretrained(tc.ones(3, 2), freeze=False).weight.requires_grad
+
+
+def test_embedding_errors_as_pytorch():
+    e = nn.Embedding(5, 3)
+    with pytest.raises(RuntimeError, match="'indices' to have one of the following scalar types: Long, Int"):
+        e(tc.tensor([1.0]))
+    for bad in ([5], [-1]):
+        with pytest.raises(IndexError, match="index out of range in self"):
+            e(tc.tensor(bad))
+    with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
+        nn.Embedding(5, 3, padding_idx=5)
+    with pytest.raises(NotImplementedError, match="sparse"):
+        nn.Embedding(5, 3, sparse=True)(tc.tensor([0]))
+    with pytest.raises(TypeError, match="must be Tensor"):
+        e([0, 1])
+    assert e(tc.tensor([0], dtype=tc.int32)).shape == (1, 3)

@@ -4,6 +4,7 @@ from . import init, parallel, utils
 from .activation import ELU, GELU, Hardtanh, LeakyReLU, ReLU6, SiLU, Softplus
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
 from .layers import (
     AvgPool2d,
     Conv2d,
@@ -63,6 +64,7 @@ __all__ = [
     "ParameterList",
     "ParameterDict",
     "Unflatten",
+    "Embedding",
     "parallel",
     "DataParallel",
     "utils",
