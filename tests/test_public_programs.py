@@ -249,3 +249,19 @@ def test_embedding_errors_as_pytorch():
     with pytest.raises(TypeError, match="must be Tensor"):
         e([0, 1])
     assert e(tc.tensor([0], dtype=tc.int32)).shape == (1, 3)
+
+
+def test_cuda_legacy_tensor_types_exist_but_cannot_be_made():
+    torch = pytest.importorskip("torch")
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor"):
+        ours = getattr(tc.cuda, name)
+        assert not isinstance(tc.zeros(1), ours) and not isinstance(tc.zeros(1, dtype=tc.int64), ours)
+        assert ours.__doc__
+        with pytest.raises(TypeError, match="not available"):
+            ours(2)
+        if not torch.cuda.is_available():
+            assert not isinstance(torch.zeros(1), getattr(torch.cuda, name))
+            with pytest.raises(TypeError, match="not available"):
+                getattr(torch.cuda, name)(2)
+    cuda = tc.cuda.is_available()
+    assert (tc.cuda.FloatTensor if cuda else tc.FloatTensor) is tc.FloatTensor
