@@ -265,3 +265,12 @@ def test_cuda_legacy_tensor_types_exist_but_cannot_be_made():
                 getattr(torch.cuda, name)(2)
     cuda = tc.cuda.is_available()
     assert (tc.cuda.FloatTensor if cuda else tc.FloatTensor) is tc.FloatTensor
+
+
+def test_integer_index_of_a_0d_tensor_says_use_item_as_pytorch():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(IndexError, match="invalid index of a 0-dim tensor. Use `tensor.item[(][)]`"):
+        torch.tensor(1.0)[0]
+    with pytest.raises(IndexError, match="invalid index of a 0-dim tensor. Use `tensor.item[(][)]`"):
+        (tc.ones(3, requires_grad=True).sum()).data[0]  # an old program's ``loss.data[0]``
+    assert tc.tensor(1.0)[None].shape == (1,) and tc.tensor(1.0)[...].shape == ()

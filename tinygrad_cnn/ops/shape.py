@@ -278,6 +278,9 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     try:
         probe = np.empty(a.shape, dtype=np.bool_)[index]  # validate cheaply, with NumPy's own rules
     except IndexError as exc:
+        if a.ndim == 0 and isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python to convert a 0-dim "
+                             "tensor to a number") from None  # old programs' ``loss.data[0]``, as PyTorch says
         raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {a.shape}: {exc}") from None
     del probe
     return mark_view(GetItem.apply(a, index), a, (GetItem, (index,)))
