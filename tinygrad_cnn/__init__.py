@@ -52,6 +52,7 @@ from .kernels.execution import get_num_threads, set_num_threads
 from .nn import functional as _nn_functional  # noqa: F401 - makes tc.nn.functional reachable, as torch.nn.functional
 from .rng import manual_seed
 from .serialization import load, save
+from .size import Size
 from .tensor import (
     Tensor,
     cat,
@@ -102,6 +103,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Tensor",
+    "Size",
     "Function",
     "autograd",
     "functional",

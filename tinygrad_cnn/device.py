@@ -132,6 +132,7 @@ def _namespace(name: str, doc: str, **attrs: Any) -> types.ModuleType:
     ns = types.ModuleType(name, doc)
     for k, v in attrs.items():
         setattr(ns, k, v)
+    sys.modules.setdefault(name, ns)  # so ``import tinygrad_cnn.backends.cudnn as cudnn`` works, as in PyTorch
     return ns
 
 
@@ -183,6 +184,24 @@ def _accelerator_device_count() -> int:
     return 0
 
 
+class _CudaTensorType:
+    """A ``tc.cuda.<Type>Tensor`` legacy type, as on a CPU-only PyTorch: it exists (``isinstance`` checks and
+    ``Tensor = tc.cuda.FloatTensor if cuda else tc.FloatTensor`` work, and no tensor is one), but making one
+    raises TypeError."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"type {cls.__module__}.{cls.__name__} not available: tinygrad_cnn runs on the CPU only "
+                        f"(use tinygrad_cnn.{cls.__name__})")
+
+
+def _cuda_tensor_types() -> dict[str, type]:
+    names = ("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "ByteTensor",
+             "CharTensor", "BoolTensor")
+    return {n: type(n, (_CudaTensorType,), {"__module__": "tinygrad_cnn.cuda",
+                                            "__doc__": f"CUDA {n}: not available on the CPU (making one raises)."})
+            for n in names}
+
+
 cuda = _namespace(
     "tinygrad_cnn.cuda",
     "CUDA queries of a CPU-only build: nothing is available.",
@@ -195,6 +214,7 @@ cuda = _namespace(
     current_device=_no_cuda,
     synchronize=_no_cuda,
     get_device_name=_no_cuda,
+    **_cuda_tensor_types(),
 )
 
 backends = _namespace(

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np  # noqa: F401 - kept for the functions other branches add here
 
+from .embedding import embedding
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -30,6 +31,7 @@ from .tensor import Tensor
 
 __all__ = [
     "linear",
+    "embedding",
     "pad",
     "sigmoid",
     "relu",

@@ -27,6 +27,7 @@ from typing import IO, Any
 import numpy as np
 
 from .checkpoint_files import CheckpointError, MemberReader, atomic_write, open_for_reading, write_members
+from .size import Size
 from .tensor import Tensor
 
 __all__ = ["save", "load"]
@@ -76,7 +77,7 @@ class _Encoder:
         if isinstance(obj, np.generic):
             return {"numpy": self.array(np.asarray(obj), where)}
         if isinstance(obj, (dict, list, tuple)):
-            if isinstance(obj, tuple) and type(obj) is not tuple:
+            if isinstance(obj, tuple) and type(obj) not in (tuple, Size):  # a Size is stored as a tuple
                 raise TypeError(
                     f"save: cannot store a {type(obj).__name__} (a named tuple) at {where}; use a tuple or a dict"
                 )

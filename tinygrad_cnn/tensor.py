@@ -15,6 +15,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .dtypes import get_default_dtype, set_default_dtype
+from .size import Size
 
 if TYPE_CHECKING:
     from .autograd import Node
@@ -213,8 +214,8 @@ class Tensor:
         return self.grad_fn is None
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        return tuple.__new__(Size, self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -297,6 +298,12 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __index__(self) -> int:
+        """A one-element integer (or bool) tensor as a Python index, as PyTorch: ``classes[labels[j]]``."""
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(-1)[0])
 
     __hash__ = object.__hash__
 
@@ -895,6 +902,31 @@ class Tensor:
         """True: tensors live on the CPU."""
         return True
 
+    @property
+    def is_xpu(self) -> bool:
+        """False: tensors live on the CPU (PyTorch's Intel-GPU query, which device-generic programs test)."""
+        return False
+
+    @property
+    def is_mps(self) -> bool:
+        """False: tensors live on the CPU (PyTorch's Apple-GPU query)."""
+        return False
+
+    @property
+    def is_meta(self) -> bool:
+        """False: every tensor holds its data."""
+        return False
+
+    @property
+    def is_sparse(self) -> bool:
+        """False: tensors are dense (strided)."""
+        return False
+
+    @property
+    def is_quantized(self) -> bool:
+        """False: tensors are not quantized."""
+        return False
+
     def get_device(self) -> int:
         """-1, PyTorch's answer for a CPU tensor."""
         return -1
@@ -1313,6 +1345,16 @@ class Tensor:
         """The int64 number of non-zero elements (along ``dim``)."""
         d = None if dim is None else _red.normalize_dims(self.ndim, dim, "count_nonzero")
         return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=d), dtype=np.int64), None, False)
+
+    def resize_(self, *sizes: Any) -> Tensor:
+        """Change the size in place, keeping the first elements in row-major order (new ones are zeros); a
+        tensor that requires grad cannot be resized, as in PyTorch."""
+        from .tensor_resize import resize_
+        return resize_(self, sizes)
+
+    def resize_as_(self, other: Tensor) -> Tensor:
+        """``resize_(other.shape)``."""
+        return self.resize_(other.shape)
 
 
 # ---------------------------------------------------------------------- factories

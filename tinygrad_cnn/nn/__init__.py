@@ -1,9 +1,10 @@
 """``tinygrad_cnn.nn``: modules, layers, losses and initialisers with PyTorch's names and semantics."""
 
-from . import init, utils
+from . import init, parallel, utils
 from .activation import ELU, GELU, Hardtanh, LeakyReLU, ReLU6, SiLU, Softplus
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
 from .layers import (
     AvgPool2d,
     Conv2d,
@@ -31,6 +32,7 @@ from .loss import (
 )
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .parallel import DataParallel
 from .resampling import (
     AdaptiveAvgPool2d,
     AdaptiveMaxPool2d,
@@ -62,6 +64,9 @@ __all__ = [
     "ParameterList",
     "ParameterDict",
     "Unflatten",
+    "Embedding",
+    "parallel",
+    "DataParallel",
     "utils",
     "MSELoss",
     "BCELoss",

@@ -278,6 +278,9 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     try:
         probe = np.empty(a.shape, dtype=np.bool_)[index]  # validate cheaply, with NumPy's own rules
     except IndexError as exc:
+        if a.ndim == 0 and isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python to convert a 0-dim "
+                             "tensor to a number") from None  # old programs' ``loss.data[0]``, as PyTorch says
         raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {a.shape}: {exc}") from None
     del probe
     return mark_view(GetItem.apply(a, index), a, (GetItem, (index,)))
@@ -353,7 +356,7 @@ def _check_join(op: str, tensors: list[Any], dim: int, new_axis: bool) -> tuple[
     ndim = tensors[0].ndim + (1 if new_axis else 0)
     d = normalize_dims(ndim, dim, op)
     d0 = d[0] if d else 0
-    shapes = [t.shape for t in tensors]
+    shapes = [tuple(t.shape) for t in tensors]
     for s in shapes:
         if new_axis:
             same = s == shapes[0]
