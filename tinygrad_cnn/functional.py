@@ -70,14 +70,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     _tensor(weight, "linear", "weight")
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
-    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+    if input.ndim == 0 or input._data.shape[-1] != weight._data.shape[1]:
         raise ValueError(
             f"linear: weight {weight.shape} expects inputs with {weight.shape[1]} features in the last "
             f"dimension, got input {input.shape}"
         )
     out = input @ weight.T
     if bias is not None:
-        if bias.shape != (weight.shape[0],):
+        if bias._data.shape != (weight._data.shape[0],):
             raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         out = out + bias
     return out

@@ -104,7 +104,7 @@ def _accumulate_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
     elif create_graph:
         t.grad = t.grad + g
     else:
-        if t.grad.shape != g.shape:
+        if t.grad._data.shape != g._data.shape:
             raise RuntimeError(f"backward: .grad has shape {t.grad.shape}, but the new gradient has shape {g.shape}")
         t.grad._data += g._data
         t.grad._bump_version()

@@ -83,7 +83,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx._shapes = (a.shape, b.shape)
+        ctx._shapes = (a._data.shape, b._data.shape)
         return a._data + b._data
 
     @staticmethod
@@ -98,7 +98,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx._shapes = (a.shape, b.shape)
+        ctx._shapes = (a._data.shape, b._data.shape)
         return a._data - b._data
 
     @staticmethod
@@ -121,8 +121,8 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        ga = (g * b).sum_to_size(a.shape) if ctx.needs_input_grad[0] else None
-        gb = (g * a).sum_to_size(b.shape) if ctx.needs_input_grad[1] else None
+        ga = (g * b).sum_to_size(a._data.shape) if ctx.needs_input_grad[0] else None
+        gb = (g * a).sum_to_size(b._data.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -140,8 +140,8 @@ class Div(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        ga = (g / b).sum_to_size(a.shape) if ctx.needs_input_grad[0] else None
-        gb = (-g * a / (b * b)).sum_to_size(b.shape) if ctx.needs_input_grad[1] else None
+        ga = (g / b).sum_to_size(a._data.shape) if ctx.needs_input_grad[0] else None
+        gb = (-g * a / (b * b)).sum_to_size(b._data.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -186,11 +186,11 @@ class Pow(Function):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             live = Tensor._make(b._data != 0, None, False)
-            ga = where(live, g * b * a ** (b - 1), 0.0).sum_to_size(a.shape)
+            ga = where(live, g * b * a ** (b - 1), 0.0).sum_to_size(a._data.shape)
         if ctx.needs_input_grad[1]:
             keep = Tensor._make(~((a._data == 0) & (b._data >= 0)), None, False)
             safe_a = where(keep, a, 1.0)
-            gb = (g * out * safe_a.log() * keep).sum_to_size(b.shape)
+            gb = (g * out * safe_a.log() * keep).sum_to_size(b._data.shape)
         return ga, gb
 
 
@@ -374,7 +374,7 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx._shapes = (a.shape, b.shape)
+        ctx._shapes = (a._data.shape, b._data.shape)
         x, y = a._data, b._data
         dtype = np.result_type(a.dtype, b.dtype)
         tie = 0.5 * (x == y)
@@ -395,7 +395,7 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx._shapes = (a.shape, b.shape)
+        ctx._shapes = (a._data.shape, b._data.shape)
         ctx.save_for_backward(cond)
         return np.where(cond._data, a._data, b._data)
 

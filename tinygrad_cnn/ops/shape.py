@@ -182,7 +182,7 @@ class SumToSize(Function):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = shape
-        ctx._in_shape = a.shape
+        ctx._in_shape = a._data.shape
         lead = a.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1)
         out = np.sum(a._data, axis=axes, keepdims=True) if axes else a._data

@@ -95,9 +95,9 @@ def refresh_views(base: Any, skip: Any = None) -> None:
 def reshape_to(a: Any, shape: tuple[int, ...]) -> Any:
     """For the library's own backward rules: ``a`` itself when it already has ``shape`` (no graph node),
     else ``a.reshape(shape)``. (A user's no-op reshape is a new tensor, as PyTorch's.)"""
-    return a if a.shape == shape else a.reshape(shape)
+    return a if a._data.shape == shape else a.reshape(shape)
 
 
 def expand_to(a: Any, shape: tuple[int, ...]) -> Any:
     """``a`` itself when it already has ``shape``, else ``a.expand(shape)`` (for backward rules)."""
-    return a if a.shape == shape else a.expand(shape)
+    return a if a._data.shape == shape else a.expand(shape)
