@@ -274,3 +274,30 @@ def test_integer_index_of_a_0d_tensor_says_use_item_as_pytorch():
     with pytest.raises(IndexError, match="invalid index of a 0-dim tensor. Use `tensor.item[(][)]`"):
         (tc.ones(3, requires_grad=True).sum()).data[0]  # an old program's ``loss.data[0]``
     assert tc.tensor(1.0)[None].shape == (1,) and tc.tensor(1.0)[...].shape == ()
+
+
+def test_format_of_a_0d_tensor_is_its_number_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for value in ([1.5, -2.25], [3, 4]):
+        ours, ref = tc.tensor(value), torch.tensor(value)
+        for spec in ("", "+.2f", ">6", ".3e"):  # an int item takes float specs too, as Python's int does
+            assert format(ours[0], spec) == format(ref[0], spec)
+        assert f"{ours.sum()}" == f"{ref.sum()}"
+        with pytest.raises(TypeError, match="unsupported format string"):
+            format(ours, ".2f")
+    assert format(tc.tensor([1.0, 2.0]), "") == str(tc.tensor([1.0, 2.0]))
+
+
+def test_linear_and_conv2d_take_device_in_pytorchs_position():
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    for name in ("Linear", "Conv2d"):
+        ours = list(inspect.signature(getattr(nn, name).__init__).parameters)
+        ref = list(inspect.signature(getattr(torch.nn, name).__init__).parameters)
+        assert ours == ref
+    lin = nn.Linear(2, 3, True, "cpu", tc.float64)  # a subclass passing everything on positionally
+    assert lin.weight.dtype == tc.float64 and lin.bias is not None
+    assert nn.Conv2d(1, 2, 3, device=tc.device("cpu")).weight.shape == (2, 1, 3, 3)
+    with pytest.raises(AssertionError, match="CUDA"):
+        nn.Linear(2, 3, device="cuda")

@@ -297,6 +297,12 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __format__(self, format_spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as PyTorch; others as ``object`` does."""
+        if self._data.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __index__(self) -> int:
         """A one-element integer (or bool) tensor as a Python index, as PyTorch: ``classes[labels[j]]``."""
         if self._data.size != 1 or self._data.dtype.kind not in "iub":
