@@ -301,3 +301,21 @@ def test_linear_and_conv2d_take_device_in_pytorchs_position():
     assert nn.Conv2d(1, 2, 3, device=tc.device("cpu")).weight.shape == (2, 1, 3, 3)
     with pytest.raises(AssertionError, match="CUDA"):
         nn.Linear(2, 3, device="cuda")
+
+
+@pytest.mark.parametrize("shape", [(), (5,), (3, 30), (2, 3, 4), (40, 40), (1200,), (2000, 3), (10, 10, 20),
+                                   (0,), (0, 3), (3, 0)])
+@pytest.mark.parametrize("scale", [1.0, 1e-6, 1e9, 100.0])
+def test_float_tensor_repr_is_pytorchs(shape, scale):
+    torch = pytest.importorskip("torch")
+    a = np.asarray(np.random.default_rng(0).standard_normal(shape) * scale, dtype=np.float32)
+    assert repr(tc.from_numpy(a)) == repr(torch.from_numpy(a))
+
+
+def test_float_tensor_repr_special_values_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for value in ([5.5, 3.0], [1.0, 2.0], 27.0, 0.2374, [51.2, 512.0, 0.0512], [0.0, float("nan"), 1.0],
+                  [float("inf"), 2.5], [-0.0, 1.5], [[1.0, -2.0], [3.0, 4.0]], [0.0, 0.0], [-1.0, 100.0], [1e-5, 1.0]):
+        assert repr(tc.tensor(value)) == repr(torch.tensor(value))
+    w = tc.ones(2, 2, requires_grad=True)
+    assert repr(w) == "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)"

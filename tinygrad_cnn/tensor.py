@@ -312,8 +312,15 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         extra = []
+        if self._data.size == 0:  # PyTorch's "tensor([], size=(0, 3))"
+            body = "[]"
+            if self._data.ndim != 1:
+                extra.append(f"size={tuple(self._data.shape)}")
+        elif self._data.dtype.kind == "f":  # PyTorch's number format (tensor_str.py)
+            body = _tensor_str.float_body(self._data)
+        else:
+            body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         default = _dt.get_default_dtype()
         implied = (default, _dt.int64, _dt.bool, _dt.complex64 if default == _dt.float32 else _dt.complex128)
         if self._data.dtype not in implied:
@@ -1478,6 +1485,7 @@ from . import autograd  # noqa: E402 - autograd builds Tensors, so it comes afte
 from . import device as _device  # noqa: E402
 from . import factories as _fac  # noqa: E402
 from . import rng as _rng  # noqa: E402
+from . import tensor_str as _tensor_str  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import index as _idx  # noqa: E402
 from .ops import inplace as _ip  # noqa: E402
