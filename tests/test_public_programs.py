@@ -274,3 +274,48 @@ def test_integer_index_of_a_0d_tensor_says_use_item_as_pytorch():
     with pytest.raises(IndexError, match="invalid index of a 0-dim tensor. Use `tensor.item[(][)]`"):
         (tc.ones(3, requires_grad=True).sum()).data[0]  # an old program's ``loss.data[0]``
     assert tc.tensor(1.0)[None].shape == (1,) and tc.tensor(1.0)[...].shape == ()
+
+
+def test_format_of_a_0d_tensor_is_its_number_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for value in ([1.5, -2.25], [3, 4]):
+        ours, ref = tc.tensor(value), torch.tensor(value)
+        for spec in ("", "+.2f", ">6", ".3e"):  # an int item takes float specs too, as Python's int does
+            assert format(ours[0], spec) == format(ref[0], spec)
+        assert f"{ours.sum()}" == f"{ref.sum()}"
+        with pytest.raises(TypeError, match="unsupported format string"):
+            format(ours, ".2f")
+    assert format(tc.tensor([1.0, 2.0]), "") == str(tc.tensor([1.0, 2.0]))
+
+
+def test_linear_and_conv2d_take_device_in_pytorchs_position():
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    for name in ("Linear", "Conv2d"):
+        ours = list(inspect.signature(getattr(nn, name).__init__).parameters)
+        ref = list(inspect.signature(getattr(torch.nn, name).__init__).parameters)
+        assert ours == ref
+    lin = nn.Linear(2, 3, True, "cpu", tc.float64)  # a subclass passing everything on positionally
+    assert lin.weight.dtype == tc.float64 and lin.bias is not None
+    assert nn.Conv2d(1, 2, 3, device=tc.device("cpu")).weight.shape == (2, 1, 3, 3)
+    with pytest.raises(AssertionError, match="CUDA"):
+        nn.Linear(2, 3, device="cuda")
+
+
+@pytest.mark.parametrize("shape", [(), (5,), (3, 30), (2, 3, 4), (40, 40), (1200,), (2000, 3), (10, 10, 20),
+                                   (0,), (0, 3), (3, 0)])
+@pytest.mark.parametrize("scale", [1.0, 1e-6, 1e9, 100.0])
+def test_float_tensor_repr_is_pytorchs(shape, scale):
+    torch = pytest.importorskip("torch")
+    a = np.asarray(np.random.default_rng(0).standard_normal(shape) * scale, dtype=np.float32)
+    assert repr(tc.from_numpy(a)) == repr(torch.from_numpy(a))
+
+
+def test_float_tensor_repr_special_values_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for value in ([5.5, 3.0], [1.0, 2.0], 27.0, 0.2374, [51.2, 512.0, 0.0512], [0.0, float("nan"), 1.0],
+                  [float("inf"), 2.5], [-0.0, 1.5], [[1.0, -2.0], [3.0, 4.0]], [0.0, 0.0], [-1.0, 100.0], [1e-5, 1.0]):
+        assert repr(tc.tensor(value)) == repr(torch.tensor(value))
+    w = tc.ones(2, 2, requires_grad=True)
+    assert repr(w) == "tensor([[1., 1.],\n        [1., 1.]], requires_grad=True)"

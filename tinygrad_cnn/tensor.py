@@ -299,6 +299,12 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __format__(self, format_spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as PyTorch; others as ``object`` does."""
+        if self._data.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __index__(self) -> int:
         """A one-element integer (or bool) tensor as a Python index, as PyTorch: ``classes[labels[j]]``."""
         if self._data.size != 1 or self._data.dtype.kind not in "iub":
@@ -308,8 +314,15 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         extra = []
+        if self._data.size == 0:  # PyTorch's "tensor([], size=(0, 3))"
+            body = "[]"
+            if self._data.ndim != 1:
+                extra.append(f"size={tuple(self._data.shape)}")
+        elif self._data.dtype.kind == "f":  # PyTorch's number format (tensor_str.py)
+            body = _tensor_str.float_body(self._data)
+        else:
+            body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         default = _dt.get_default_dtype()
         implied = (default, _dt.int64, _dt.bool, _dt.complex64 if default == _dt.float32 else _dt.complex128)
         if self._data.dtype not in implied:
@@ -1482,6 +1495,7 @@ from . import autograd  # noqa: E402 - autograd builds Tensors, so it comes afte
 from . import device as _device  # noqa: E402
 from . import factories as _fac  # noqa: E402
 from . import rng as _rng  # noqa: E402
+from . import tensor_str as _tensor_str  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import index as _idx  # noqa: E402
 from .ops import inplace as _ip  # noqa: E402

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F  # noqa: N812
+from ..device import check_device
 from ..tensor import Tensor, get_default_dtype
 from . import init
 from .containers import Sequential  # noqa: F401 - re-exported: it lived here first
@@ -77,8 +78,10 @@ class Identity(Module):
 class Linear(Module):
     """y = x Wᵀ + b; input (*, in_features) → output (*, out_features)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
+        check_device(device)
         if in_features < 0 or out_features < 0:
             raise ValueError(f"Linear: features must be non-negative, got ({in_features}, {out_features})")
         self.in_features, self.out_features = int(in_features), int(out_features)
@@ -114,9 +117,11 @@ class Conv2d(Module):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
         super().__init__()
+        check_device(device)
         if groups <= 0:
             raise ValueError(f"Conv2d: groups must be a positive integer, got {groups}")
         if in_channels % groups or out_channels % groups:
