@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_cpu_options, check_range
-from .optimizer import Optimizer, _state_tensor, _step_tensor, lerp_
+from .optimizer import Optimizer, _zero_state, lerp_
 
 __all__ = ["Adam", "AdamW"]
 
@@ -60,11 +60,7 @@ class Adam(Optimizer):
             if maximize:
                 g = -g
             if not state:
-                state["step"] = _step_tensor()
-                state["exp_avg"] = _state_tensor(np.zeros_like(p._data))
-                state["exp_avg_sq"] = _state_tensor(np.zeros_like(p._data))
-                if amsgrad:
-                    state["max_exp_avg_sq"] = _state_tensor(np.zeros_like(p._data))
+                _zero_state(state, p, "exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if amsgrad else ()))
             state["step"]._data += 1
             t = float(state["step"]._data)
             if wd != 0:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_cpu_options, check_range
-from .optimizer import Optimizer, _state_tensor, _step_tensor, lerp_
+from .optimizer import Optimizer, _state_tensor, _step_tensor, _zero_state, lerp_
 
 __all__ = ["Adamax", "NAdam", "RAdam"]
 
@@ -53,9 +53,7 @@ class Adamax(Optimizer):
             if group["maximize"]:
                 g = -g
             if not state:
-                state["step"] = _step_tensor()
-                state["exp_avg"] = _state_tensor(np.zeros_like(p._data))
-                state["exp_inf"] = _state_tensor(np.zeros_like(p._data))
+                _zero_state(state, p, "exp_avg", "exp_inf")
             state["step"]._data += 1
             t = float(state["step"]._data)
             if wd != 0:
@@ -103,7 +101,7 @@ class NAdam(Optimizer):
             if group["maximize"]:
                 g = -g
             if not state:
-                state["step"] = _step_tensor()
+                state["step"] = _step_tensor()  # PyTorch's key order: step, mu_product, then the moments
                 state["mu_product"] = _state_tensor(np.array(1.0, dtype=np.float32))
                 state["exp_avg"] = _state_tensor(np.zeros_like(p._data))
                 state["exp_avg_sq"] = _state_tensor(np.zeros_like(p._data))
@@ -160,9 +158,7 @@ class RAdam(Optimizer):
             if group["maximize"]:
                 g = -g
             if not state:
-                state["step"] = _step_tensor()
-                state["exp_avg"] = _state_tensor(np.zeros_like(p._data))
-                state["exp_avg_sq"] = _state_tensor(np.zeros_like(p._data))
+                _zero_state(state, p, "exp_avg", "exp_avg_sq")
             state["step"]._data += 1
             t = float(state["step"]._data)
             if wd != 0:

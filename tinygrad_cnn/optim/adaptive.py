@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_cpu_options, check_range
-from .optimizer import Optimizer, _state_tensor, _step_tensor, lerp_
+from .optimizer import Optimizer, _state_tensor, _step_tensor, _zero_state, lerp_
 
 __all__ = ["RMSprop", "Adagrad", "Adadelta"]
 
@@ -51,12 +51,8 @@ class RMSprop(Optimizer):
             if maximize:
                 g = -g
             if not state:
-                state["step"] = _step_tensor()
-                state["square_avg"] = _state_tensor(np.zeros_like(p._data))
-                if mu > 0:
-                    state["momentum_buffer"] = _state_tensor(np.zeros_like(p._data))
-                if centered:
-                    state["grad_avg"] = _state_tensor(np.zeros_like(p._data))
+                extra = (("momentum_buffer",) if mu > 0 else ()) + (("grad_avg",) if centered else ())
+                _zero_state(state, p, "square_avg", *extra)
             state["step"]._data += 1
             if wd != 0:
                 g = g + wd * p._data
@@ -172,9 +168,7 @@ class Adadelta(Optimizer):
             if maximize:
                 g = -g
             if not state:
-                state["step"] = _step_tensor()
-                state["square_avg"] = _state_tensor(np.zeros_like(p._data))
-                state["acc_delta"] = _state_tensor(np.zeros_like(p._data))
+                _zero_state(state, p, "square_avg", "acc_delta")
             state["step"]._data += 1
             if wd != 0:
                 g = g + wd * p._data

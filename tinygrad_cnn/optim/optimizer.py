@@ -41,6 +41,14 @@ def _step_tensor(value: float = 0.0) -> Tensor:
     return _state_tensor(np.array(value, dtype=np.float32))
 
 
+def _zero_state(state: dict[str, Any], p: Tensor, *buffers: str) -> None:
+    """Start a parameter's state as PyTorch does: ``step`` 0 first, then each named buffer as zeros like ``p``
+    (the insertion order is the state dict's key order)."""
+    state["step"] = _step_tensor()
+    for name in buffers:
+        state[name] = _state_tensor(np.zeros_like(p._data))
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` (each a dict with its ``params`` and hyper-parameters) and
     ``state`` (a ``defaultdict(dict)`` keyed by the parameter)."""
