@@ -26,6 +26,19 @@ def _dtype(dtype: Any) -> np.dtype:
     return np.dtype(dtype) if dtype is not None else get_default_dtype()
 
 
+
+def _affine_parameters(module: Module, affine: bool, bias: bool, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """The learnable γ (``weight``, ones) and β (``bias``, zeros) of a normalisation layer, or ``None`` slots
+    as PyTorch registers them when ``affine`` (or ``bias``) is off."""
+    if affine:
+        module.weight = Parameter(np.ones(shape, dtype=dtype))
+        if bias:
+            module.bias = Parameter(np.zeros(shape, dtype=dtype))
+            return
+    else:
+        module.register_parameter("weight", None)
+    module.register_parameter("bias", None)
+
 class _BatchNorm(Module):
     """What BatchNorm1d and BatchNorm2d share; they differ only in the input shapes they accept."""
 
@@ -48,15 +61,7 @@ class _BatchNorm(Module):
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dt = _dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.empty(num_features, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.empty(num_features, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, bias, (num_features,), dt)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dtype=dt), None, False))
             self.register_buffer("running_var", Tensor._make(np.ones(num_features, dtype=dt), None, False))
@@ -160,15 +165,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         dt = _dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, elementwise_affine, bias, self.normalized_shape, dt)
 
     def reset_parameters(self) -> None:
         """γ = 1, β = 0."""
@@ -207,15 +204,7 @@ class GroupNorm(Module):
         self.num_groups, self.num_channels = int(num_groups), int(num_channels)
         self.eps, self.affine = eps, affine
         dt = _dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones(num_channels, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(num_channels, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, bias, (num_channels,), dt)
 
     reset_parameters = LayerNorm.reset_parameters
 
