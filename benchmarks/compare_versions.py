@@ -31,7 +31,7 @@ WORKLOADS = ("W1 seed", "W2 lenet", "W3 wide")
 # ---------------------------------------------------------------------- worker side
 
 
-def _worker(source: str) -> None:
+def _worker(source: str, workloads: list[str]) -> None:
     """Answer "<workload> <steps>" lines with the step times in seconds, as JSON."""
     # Each tree's own bench_conv.py (the same workloads in both): it puts its tree first on sys.path and
     # sets the BLAS environment before NumPy loads.
@@ -41,7 +41,7 @@ def _worker(source: str) -> None:
 
     make = bench_conv.torch_step if source == "torch" else bench_conv.ours_step
     data = bench_conv.make_workloads(np.random.default_rng(0))
-    steps = {name: make(name, data[name]) for name in WORKLOADS}
+    steps = {name: make(name, data[name]) for name in workloads}
     for step in steps.values():
         for _ in range(3):  # warm-up
             step()
@@ -61,8 +61,9 @@ def _worker(source: str) -> None:
 # ---------------------------------------------------------------------- coordinator
 
 
-def _start(source: str, env: dict[str, str]) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", source], stdin=subprocess.PIPE,
+def _start(source: str, env: dict[str, str], workloads: list[str]) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", source, ",".join(workloads)],
+                            stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env={**os.environ, **env}, cwd=HERE)
     line = proc.stdout.readline().split()
     if not line or line[0] != "ready":
@@ -79,6 +80,9 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=20, help="rounds of blocks per workload")
     parser.add_argument("--steps", type=int, default=5, help="steps per block")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument("--only", nargs="+", choices=("W1", "W2", "W3"),
+                        help="run just these workloads: each process then allocates only for them, as a program "
+                             "training one model does (the others' freed memory can't serve this one's arrays)")
     parser.add_argument("--blas-spin", action="store_true", help="leave OPENBLAS_THREAD_TIMEOUT at its default")
     args = parser.parse_args()
     env = {} if args.blas_spin else {"OPENBLAS_THREAD_TIMEOUT": "4"}
@@ -89,12 +93,13 @@ def main() -> None:
     }
     if not args.no_torch:
         sides["PyTorch"] = ("torch", env)
-    procs = {label: _start(source, extra) for label, (source, extra) in sides.items()}
-    times: dict[tuple[str, str], list[float]] = {(w, s): [] for w in WORKLOADS for s in sides}
-    cpu: dict[tuple[str, str], list[float]] = {(w, s): [] for w in WORKLOADS for s in sides}
+    workloads = [w for w in WORKLOADS if not args.only or w.split()[0] in args.only]
+    procs = {label: _start(source, extra, workloads) for label, (source, extra) in sides.items()}
+    times: dict[tuple[str, str], list[float]] = {(w, s): [] for w in workloads for s in sides}
+    cpu: dict[tuple[str, str], list[float]] = {(w, s): [] for w in workloads for s in sides}
     try:
         for _ in range(args.blocks):
-            for w in WORKLOADS:
+            for w in workloads:
                 for label, proc in procs.items():
                     proc.stdin.write(f"{w} {args.steps}\n")
                     proc.stdin.flush()
@@ -107,15 +112,15 @@ def main() -> None:
             proc.wait()
     print(f"{args.blocks} rounds of {args.steps}-step blocks per workload; load average {os.getloadavg()[0]:.2f}")
     for title, table in (("wall-clock", times), ("CPU time of the process, all its threads", cpu)):
-        _table(f"median step, ms, {title}", table, list(sides))
+        _table(f"median step, ms, {title}", table, list(sides), workloads)
 
 
-def _table(title: str, table: dict[tuple[str, str], list[float]], labels: list[str]) -> None:
+def _table(title: str, table: dict[tuple[str, str], list[float]], labels: list[str], workloads: list[str]) -> None:
     torch = "PyTorch" in labels
     print(f"\n{title}\n")
     print("| workload | " + " | ".join(labels) + " | new/old |" + (" new/PyTorch | old/PyTorch |" if torch else ""))
     print("|---" * (len(labels) + (4 if torch else 2)) + "|")
-    for w in WORKLOADS:
+    for w in workloads:
         med = {s: statistics.median(table[w, s]) * 1e3 for s in labels}
         row = f"| {w} | " + " | ".join(f"{med[s]:.2f}" for s in labels) + f" | {med['new'] / med['old']:.2f}× |"
         if torch:
@@ -124,7 +129,7 @@ def _table(title: str, table: dict[tuple[str, str], list[float]], labels: list[s
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        _worker(sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        _worker(sys.argv[2], sys.argv[3].split(","))
     else:
         main()

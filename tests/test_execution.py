@@ -272,7 +272,7 @@ def test_kept_columns_are_reused_only_once_their_graph_lets_go(rng):
     y1, y2 = F.conv2d(tc.tensor(x1), W), F.conv2d(tc.tensor(x2), W)  # both graphs hold their columns
     before = buffers.cached_bytes()
     y1.backward(tc.tensor(g))
-    assert buffers.cached_bytes() > before  # y1's columns came back
+    assert buffers.cached_bytes() > before  # y1's columns are idle again
     np.testing.assert_allclose(W.grad.numpy(), expected[0], rtol=1e-12)
     y3 = F.conv2d(tc.tensor(x1), W)  # takes y1's old columns while y2's are still saved
     W.grad = None

@@ -5,6 +5,8 @@ op large enough to share), and no allocator, BLAS or environment setting changes
 the knobs, as PyTorch's are:
 
 * ``set_num_threads(n)`` / ``get_num_threads()``: the threads an op may use (``tc.set_num_threads``);
+* ``empty_cache()``: free the buffers the library keeps for reuse (its own, bounded, never the
+  process's allocator), as ``torch.cuda.empty_cache`` does for PyTorch's cache;
 * ``tune_allocator()``: an opt-in for applications (the ``tinygrad-cnn`` command makes it for
   itself) that lets glibc's malloc keep freed multi-megabyte blocks for reuse.
 """
@@ -14,9 +16,10 @@ from __future__ import annotations
 import ctypes
 import sys
 
+from .kernels.buffers import empty_cache
 from .kernels.execution import get_num_threads, set_num_threads
 
-__all__ = ["get_num_threads", "set_num_threads", "tune_allocator"]
+__all__ = ["empty_cache", "get_num_threads", "set_num_threads", "tune_allocator"]
 
 
 def tune_allocator(mmap_threshold: int = 32 << 20, trim_threshold: int = 128 << 20) -> bool:

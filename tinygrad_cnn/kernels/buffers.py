@@ -15,13 +15,15 @@ allocator keeps its defaults. ``empty_cache()`` frees it.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import weakref
 from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["LIMIT_BYTES", "take", "give", "give_back_when_dead", "empty_cache", "cached_bytes"]
+__all__ = ["LIMIT_BYTES", "RESULTS_LIMIT_BYTES", "take", "give", "give_back_when_dead", "result", "apply", "matmul",
+           "empty_cache", "cached_bytes"]
 
 #: most bytes of idle buffers kept for reuse (enough for the columns of the largest layer measured, W3's 19 MB,
 #: with its other temporaries)
@@ -29,15 +31,20 @@ LIMIT_BYTES = 48 << 20
 #: smaller arrays come from NumPy directly: the allocator reuses those itself, without page faults
 MIN_BYTES = 256 << 10
 
+#: most bytes of results (busy or idle) the library keeps track of for recycling
+RESULTS_LIMIT_BYTES = 64 << 20
+
 _free: dict[tuple[int, np.dtype], list[np.ndarray]] = {}
 _cached = 0
+_results: dict[int, list[np.ndarray]] = {}  # nbytes -> the byte arrays results were views of, oldest first
+_results_bytes = 0
 _lock = threading.Lock()
 
 
 def _after_fork() -> None:
-    """A forked child starts with an empty cache and a fresh lock (another thread may have held it)."""
-    global _free, _cached, _lock
-    _free, _cached, _lock = {}, 0, threading.Lock()
+    """A forked child starts with empty caches and a fresh lock (another thread may have held it)."""
+    global _free, _cached, _results, _results_bytes, _lock
+    _free, _cached, _results, _results_bytes, _lock = {}, 0, {}, 0, threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -83,14 +90,104 @@ def give_back_when_dead(owner: object, arrays: Iterable[np.ndarray]) -> None:
     weakref.finalize(owner, _give_all, tuple(arrays))
 
 
+def _references(owners: list[np.ndarray], i: int) -> int:
+    return sys.getrefcount(owners[i])
+
+
+#: what ``_references`` counts for a byte array nothing but the pool's list refers to
+_IDLE = _references([np.empty(0, np.uint8)], 0)
+
+
+def result(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised C-contiguous array for a result that leaves the kernel (an op's output, a gradient).
+
+    Unlike ``take``, nobody gives these back: the user may keep them as long as they like. Each one is
+    a view of a byte array the pool keeps; the array is idle again once nothing but the pool refers to
+    it (every view of a view refers to it), which its reference count tells, and then the next result
+    of its size reuses it, without the page faults of fresh memory.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = dtype.itemsize
+    for s in shape:
+        nbytes *= int(s)
+    if nbytes < MIN_BYTES:
+        return np.empty(shape, dtype)
+    global _results_bytes
+    with _lock:
+        owners = _results.setdefault(nbytes, [])
+        for i in range(len(owners) - 1, -1, -1):  # the most recently used first: its memory may still be in cache
+            if _references(owners, i) == _IDLE:
+                owner = owners.pop(i)
+                owners.append(owner)  # the most recently used last: eviction takes the oldest
+                return owner.view(dtype).reshape(shape)
+        if nbytes > RESULTS_LIMIT_BYTES:
+            return np.empty(shape, dtype)
+        _make_room(nbytes)
+        owner = np.empty(nbytes, np.uint8)
+        owners.append(owner)
+        _results_bytes += nbytes
+        return owner.view(dtype).reshape(shape)
+
+
+def apply(ufunc: np.ufunc, *operands: np.ndarray) -> np.ndarray:
+    """``ufunc(*operands)`` (NumPy arrays, broadcast), written into a ``result`` when the output is large."""
+    x = operands[0]
+    if len(operands) == 1 or x.shape == operands[1].shape:
+        if x.nbytes < MIN_BYTES:
+            return ufunc(*operands)
+        shape = x.shape
+    else:  # broadcast: recycled when an operand is large (a small one's outer products are left to NumPy)
+        y = operands[1]
+        if max(x.size, y.size) * x.itemsize < MIN_BYTES:
+            return ufunc(*operands)
+        shape = np.broadcast_shapes(x.shape, y.shape)
+    try:
+        dtype = ufunc.resolve_dtypes(tuple(a.dtype for a in operands) + (None,))[-1]
+    except (TypeError, ValueError):  # let the call itself raise NumPy's own error
+        return ufunc(*operands)
+    return ufunc(*operands, out=result(shape, dtype))
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` of two matrices, written into a ``result`` (NumPy's product of other shapes otherwise)."""
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.shape[0] * b.shape[1] * a.itemsize < MIN_BYTES:
+        return np.matmul(a, b)
+    return np.matmul(a, b, out=result((a.shape[0], b.shape[1]), np.result_type(a, b)))
+
+
+def _make_room(nbytes: int) -> None:
+    """Stop tracking byte arrays until ``nbytes`` more fit the limit: idle ones first (freeing them),
+    then the oldest busy ones (their users keep them; they are freed when those let go)."""
+    global _results_bytes
+    for busy_too in (False, True):
+        for size, owners in list(_results.items()):
+            i = 0
+            while i < len(owners) and _results_bytes + nbytes > RESULTS_LIMIT_BYTES:
+                if busy_too or _references(owners, i) == _IDLE:
+                    owners.pop(i)
+                    _results_bytes -= size
+                else:
+                    i += 1
+            if _results_bytes + nbytes <= RESULTS_LIMIT_BYTES:
+                return
+
+
 def empty_cache() -> None:
     """Free every idle buffer (as ``torch.cuda.empty_cache`` does for its cache)."""
-    global _cached
+    global _cached, _results_bytes
     with _lock:
         _free.clear()
         _cached = 0
+        for size, owners in _results.items():
+            for i in range(len(owners) - 1, -1, -1):
+                if _references(owners, i) == _IDLE:
+                    del owners[i]
+                    _results_bytes -= size
 
 
 def cached_bytes() -> int:
-    """Bytes held by idle buffers now."""
-    return _cached
+    """Bytes held by idle buffers now: given-back work buffers and results nothing refers to any more."""
+    with _lock:
+        idle = sum(size for size, owners in _results.items()
+                   for i in range(len(owners)) if _references(owners, i) == _IDLE)
+        return _cached + idle

@@ -64,18 +64,15 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo
     k = cg * kh * kw
     xp = _padded(x, geometry.padding)
     wm = weight.reshape(groups, o // groups, k)
-    out = np.empty((n, o, ho, wo), dtype=np.result_type(x, weight))
+    out = buffers.result((n, o, ho, wo), np.result_type(x, weight))
     channel_major = keep_columns and not ex.weight_grad_per_sample(k, ho * wo)
     batch_last = ex.batch_last(wo)  # the column order conv_weight expects too
-
-    # Kept channel-major columns come fresh from NumPy: reused buffers measured slower for them (LeNet's
-    # second layer), where for the per-sample layout they save the page faults of fresh memory.
-    reuse = not (keep_columns and channel_major)
 
     def block(blk: slice) -> np.ndarray | None:
         m = blk.stop - blk.start
         size = m * k * groups * ho * wo
-        buf = buffers.take((size,), x.dtype) if reuse else np.empty(size, x.dtype)
+        # kept columns leave with the graph: a result, idle again once the graph lets go of them
+        buf = buffers.result((size,), x.dtype) if keep_columns else buffers.take((size,), x.dtype)
         if channel_major:  # one product for the block, then a transpose into (n, O, Ho, Wo)
             if batch_last:
                 cols = im2col_batch_last(xp[blk], (kh, kw), (ho, wo), stride, dilation, out=buf)
@@ -107,10 +104,7 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo
         buffers.give(xp)
     if not keep_columns:
         return out, None
-    kept = Columns(tuple(parts), tuple(columns))
-    if reuse:
-        buffers.give_back_when_dead(kept, kept.arrays)  # reused once the graph lets go of them
-    return out, kept
+    return out, Columns(tuple(parts), tuple(columns))
 
 
 def conv_weight(x: np.ndarray, grad_output: np.ndarray, kernel: Pair, geometry: ConvGeometry,
@@ -179,15 +173,14 @@ def conv_transpose(grad_output: np.ndarray, weight: np.ndarray, out_hw: tuple[in
     wp = max(out_hw[1] + 2 * pw, stride[1] * (wo - 1) + window_span(kw, dilation[1]))
     rows, cols = slice(ph, ph + out_hw[0]), slice(pw, pw + out_hw[1])
     wt = weight.reshape(groups, o // groups, k).transpose(0, 2, 1)
-    out = np.empty((n, c) + tuple(out_hw), dtype=np.result_type(grad_output, weight))
+    out = buffers.result((n, c) + tuple(out_hw), np.result_type(grad_output, weight))
     batch_last = ex.transpose_batch_last(wo)  # then col2im is one sparse product over (h, w, n) columns
 
     def block(blk: slice) -> None:
         g = grad_output[blk]
         m = g.shape[0]
         g = batch_last_rows(g, groups) if batch_last else channel_major_rows(g, groups)
-        # a fresh product: with out= NumPy's matmul of this transposed weight runs slower
-        dcols = wt[0] @ g[0] if groups == 1 else np.matmul(wt, g)
+        dcols = buffers.matmul(wt[0], g[0]) if groups == 1 else np.matmul(wt, g)
         buffers.give(g)
         if batch_last:
             dxp = col2im_batch_last(dcols.reshape(-1, m), c, (hp, wp), (kh, kw), (ho, wo), stride, dilation)

@@ -58,12 +58,13 @@ def max_pool(x: np.ndarray, geometry: PoolGeometry) -> tuple[np.ndarray, np.ndar
         -(np.minimum(_window_origin((ho, wo)[a], stride[a], padding[a]), 0) // dilation[a]) for a in range(2)
     ]
     first_offset = first[0][:, None] * kernel[1] + first[1][None, :]
-    offsets = np.empty((n, c, ho, wo), dtype=np.uint8 if kernel[0] * kernel[1] <= 256 else np.int32)
+    offsets = buffers.result((n, c, ho, wo), np.uint8 if kernel[0] * kernel[1] <= 256 else np.int32)
     slices = _slices(kernel, (ho, wo), stride, dilation)
     better = buffers.take((n, c, ho, wo), np.dtype(bool))
     for check_nan in (False, True):
         offsets[...] = first_offset
-        cur = xp[slices[0][2]].copy()
+        cur = buffers.result((n, c, ho, wo), x.dtype)
+        np.copyto(cur, xp[slices[0][2]])
         for i, j, sl in slices[1:]:
             v = xp[sl]
             np.greater(v, cur, out=better)
@@ -90,7 +91,9 @@ def max_pool_backward(grad_output: np.ndarray, offsets: np.ndarray, in_shape: tu
     # Windows that tile the input exactly (2×2 stride 2 on an even size) write every element once.
     tiled = all(stride[a] == kernel[a] and dilation[a] == 1 and (ho, wo)[a] * stride[a] == padded[a]
                 for a in range(2))
-    out = (np.empty if tiled else np.zeros)((n, c) + padded, dtype=grad_output.dtype)
+    out = buffers.result((n, c) + padded, grad_output.dtype)
+    if not tiled:
+        out.fill(0)
     mask = buffers.take(offsets.shape, np.dtype(bool))
     for i, j, sl in _slices(kernel, (ho, wo), stride, dilation):
         np.equal(offsets, i * kernel[1] + j, out=mask)
