@@ -120,9 +120,9 @@ def test_kept_outputs_of_many_training_steps_stay_intact():
         h = F.conv2d(x, w, padding=1).relu()
         out = F.max_pool2d(h, 2)
         (out * (step + 1.0)).sum().backward()
-        kept.append((step, h, out.detach(), w.grad.numpy().copy(), w.grad))
+        kept.append((h, out.detach(), w.grad.numpy().copy(), w.grad))
         w.grad = None
-    for step, h, out, grad_copy, grad in kept:
+    for h, out, grad_copy, grad in kept:
         want_h = np.maximum(F.conv2d(x, w.detach(), padding=1).numpy(), 0)
         np.testing.assert_allclose(h.detach().numpy(), want_h, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(out.numpy(), F.max_pool2d(tc.tensor(want_h), 2).numpy(), rtol=1e-5)
