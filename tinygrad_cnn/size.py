@@ -37,12 +37,12 @@ class Size(tuple):
     def __add__(self, other: Any) -> Any:
         if not isinstance(other, tuple):
             return NotImplemented
-        return Size(tuple(self) + tuple(other))
+        return tuple.__new__(Size, tuple(self) + (other if type(other) is Size else tuple(Size(other))))
 
     def __radd__(self, other: Any) -> Any:
         if not isinstance(other, tuple):
             return NotImplemented
-        return Size(tuple(other) + tuple(self))
+        return tuple.__new__(Size, tuple(Size(other)) + tuple(self))
 
     def __mul__(self, n: Any) -> Any:
         return tuple.__new__(Size, tuple(self) * n)

@@ -28,6 +28,8 @@ def _shape_arg(shape: Sequence[Any]) -> tuple[Any, ...]:
 def resolve_shape(op: str, in_shape: tuple[int, ...], shape: tuple[Any, ...]) -> tuple[int, ...]:
     """Fill in a single -1 and check the element count, with a message that names both shapes."""
     size = math.prod(in_shape)
+    if math.prod(shape) == size and all(type(s) is int and s >= 0 for s in shape):  # the common case
+        return shape
     if any(not isinstance(s, (int, np.integer)) for s in shape):
         raise TypeError(f"{op}: expected integer sizes, got {shape}")
     shape = tuple(int(s) for s in shape)
@@ -52,7 +54,7 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = shape
-        ctx._in_shape = a.shape
+        ctx._in_shape = a._data.shape
         return a._data.reshape(shape)
 
     @staticmethod
@@ -82,13 +84,14 @@ def reshape(a: Tensor, shape: Sequence[Any], fn: type[Function] = Reshape) -> Te
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    if a.ndim == 0:
+    shape = a._data.shape
+    if not shape:
         return reshape(a, (1,), Flatten)
-    start, end = (normalize_dims(a.ndim, d, "flatten")[0] for d in (start_dim, end_dim))
+    start, end = normalize_dims(len(shape), start_dim, "flatten")[0], normalize_dims(len(shape), end_dim, "flatten")[0]
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {a.shape}")
-    new = a.shape[:start] + (math.prod(a.shape[start : end + 1]),) + a.shape[end + 1 :]
-    return reshape(a, new, Flatten)
+    new = shape[:start] + (math.prod(shape[start : end + 1]),) + shape[end + 1 :]
+    return mark_view(Flatten.apply(a, new), a, (Flatten, (new,)))
 
 
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
