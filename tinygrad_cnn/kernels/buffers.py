@@ -1,15 +1,19 @@
-"""Work buffers the conv kernels reuse from one call to the next, instead of asking for fresh memory.
+"""Memory the kernels reuse from one training step to the next, instead of asking for fresh pages.
 
-A training step builds the same multi-megabyte im2col columns every time. Fresh arrays that size are
-fresh pages from the OS, and faulting them in costs more than filling them. So the kernels take
-their columns (and other temporaries) from here and give them back when done: right after the block
-for scratch, or, for the columns a forward keeps for the kernel gradient, when the autograd graph
-drops them (``give_back_when_dead``). A given-back buffer is never handed out while anything still
-uses it: only the kernels see these arrays, and they give one back only once they hold no view of it.
+A training step builds the same multi-megabyte arrays every time. Fresh arrays that size are fresh
+pages from the OS, and faulting them in costs more than filling them. Two kinds of reuse:
 
-The cache is the library's own, bounded by ``LIMIT_BYTES`` (what stays allocated at most, between
-steps), shared by all threads under one lock. It changes nothing outside the library: the process's
-allocator keeps its defaults. ``empty_cache()`` frees it.
+* **Work buffers** (``take``/``give``): temporaries only a kernel sees (im2col columns, padded
+  inputs, masks). The kernel gives one back once it holds no view of it.
+* **Results** (``result``, and ``apply``/``matmul`` that write into one): arrays that leave the
+  kernel (an op's output, a gradient, the columns a graph keeps for backward). Nobody gives these
+  back; each is a view of a byte array kept here, which is idle again once nothing but this module
+  refers to it (its reference count tells: every view of a view refers to the byte array). Only then
+  does the next result of its size reuse it.
+
+Both caches are the library's own, bounded (``LIMIT_BYTES``, ``RESULTS_LIMIT_BYTES``) and shared by
+all threads under one lock. They change nothing outside the library: the process's allocator keeps its
+defaults. ``empty_cache()`` frees what is idle.
 """
 
 from __future__ import annotations
@@ -17,12 +21,10 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import weakref
-from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["LIMIT_BYTES", "RESULTS_LIMIT_BYTES", "take", "give", "give_back_when_dead", "result", "apply", "matmul",
+__all__ = ["LIMIT_BYTES", "RESULTS_LIMIT_BYTES", "take", "give", "result", "apply", "matmul",
            "empty_cache", "cached_bytes"]
 
 #: most bytes of idle buffers kept for reuse (enough for the columns of the largest layer measured, W3's 19 MB,
@@ -78,16 +80,6 @@ def give(array: np.ndarray) -> None:
         if _cached + base.nbytes <= LIMIT_BYTES:
             _free.setdefault((base.size, base.dtype), []).append(base.reshape(-1))
             _cached += base.nbytes
-
-
-def _give_all(arrays: Iterable[np.ndarray]) -> None:
-    for a in arrays:
-        give(a)
-
-
-def give_back_when_dead(owner: object, arrays: Iterable[np.ndarray]) -> None:
-    """Give ``arrays`` back once ``owner`` (the only holder of them) is garbage."""
-    weakref.finalize(owner, _give_all, tuple(arrays))
 
 
 def _references(owners: list[np.ndarray], i: int) -> int:
