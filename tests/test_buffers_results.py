@@ -168,3 +168,27 @@ def test_random_programs_never_overwrite_a_live_array(program):
         del a
         for m, kept in live:
             assert np.all(kept == m)
+
+
+@pytest.mark.parametrize("op", ["exp", "neg", "relu", "sigmoid", "tanh", "abs", "sqrt", "log", "mul", "add", "sub",
+                                "div", "bias"])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_large_outputs_keep_the_layout_pytorch_gives_them(op, transposed):
+    """Recycled results are C-contiguous, so strided inputs keep NumPy's (and PyTorch's) output layout."""
+    torch = pytest.importorskip("torch")
+    base = np.random.default_rng(2).random((600, 500)).astype(np.float32) + 0.5
+    ours, theirs = tc.tensor(base), torch.from_numpy(base.copy())
+    if transposed:
+        ours, theirs = ours.T, theirs.T
+    row = np.arange(ours.shape[1], dtype=np.float32) + 1.0
+
+    def run(x, lib):
+        if op in ("mul", "add", "sub", "div"):
+            return {"mul": x * x, "add": x + x, "sub": x - x, "div": x / x}[op]
+        if op == "bias":
+            return x + lib.tensor(row)
+        return getattr(x, op)()
+
+    got, want = run(ours, tc), run(theirs, torch)
+    assert got.is_contiguous() == want.is_contiguous()
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)

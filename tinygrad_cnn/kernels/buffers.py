@@ -122,7 +122,11 @@ def result(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 
 
 def apply(ufunc: np.ufunc, *operands: np.ndarray) -> np.ndarray:
-    """``ufunc(*operands)`` (NumPy arrays, broadcast), written into a ``result`` when the output is large."""
+    """``ufunc(*operands)`` (NumPy arrays, broadcast), written into a ``result`` when the output is large.
+
+    Only for C-contiguous operands: NumPy (as PyTorch) gives the output of transposed or otherwise
+    strided inputs their layout, which a C-contiguous result would not keep.
+    """
     x = operands[0]
     if len(operands) == 1 or x.shape == operands[1].shape:
         if x.nbytes < MIN_BYTES:
@@ -133,6 +137,9 @@ def apply(ufunc: np.ufunc, *operands: np.ndarray) -> np.ndarray:
         if max(x.size, y.size) * x.itemsize < MIN_BYTES:
             return ufunc(*operands)
         shape = np.broadcast_shapes(x.shape, y.shape)
+    for a in operands:
+        if not a.flags.c_contiguous:
+            return ufunc(*operands)
     try:
         dtype = ufunc.resolve_dtypes(tuple(a.dtype for a in operands) + (None,))[-1]
     except (TypeError, ValueError):  # let the call itself raise NumPy's own error

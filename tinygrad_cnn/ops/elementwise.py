@@ -289,7 +289,9 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, a):
         if a._data.dtype == np.float32:  # expit is scalar code: 6× slower on float32 for the same result
-            out = np.negative(a._data, out=buffers.result(a._data.shape, np.float32))  # an array even for 0-d input
+            x = a._data  # an array even for 0-d input; a strided input's layout is kept, as PyTorch keeps it
+            out = buffers.result(x.shape, np.float32) if x.flags.c_contiguous else np.empty_like(x)
+            np.negative(x, out=out)
             with np.errstate(over="ignore"):  # e⁻ˣ = inf for x < −88 gives 1/inf = 0, which is right
                 np.exp(out, out=out)
             out += 1.0
@@ -315,7 +317,10 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, a):
         x = a._data
-        out = np.maximum(x, 0, out=buffers.result(x.shape, x.dtype)) if x.dtype.kind in "fiu" else np.maximum(x, 0)
+        if x.dtype.kind in "fiu" and x.flags.c_contiguous:  # else NumPy's output keeps the input's layout
+            out = np.maximum(x, 0, out=buffers.result(x.shape, x.dtype))
+        else:
+            out = np.maximum(x, 0)
         ctx.save_for_backward(out)
         return out
 
