@@ -58,6 +58,16 @@ def _halving(shape: tuple[int, ...], geometry: PoolGeometry) -> bool:
             and geometry.dilation == (1, 1) and shape[2] % 2 == 0 and shape[3] % 2 == 0 and 0 not in shape)
 
 
+def _copy_even_rows(src: np.ndarray, dst: np.ndarray) -> None:
+    """``dst[...] = src[..., 0::2, :]`` for C-contiguous arrays, each row copied as one opaque item.
+
+    NumPy copies a row-strided view one short row at a time, each a loop of its own; as items of a
+    void dtype the size of a row, the rows become one flat, strided loop of row copies.
+    """
+    row = np.dtype((np.void, src.shape[-1] * src.itemsize))
+    np.copyto(dst.reshape(-1).view(row), src.reshape(-1, 2 * src.shape[-1]).view(row)[:, 0])
+
+
 def _max_pool_halving(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``max_pool`` of a C-contiguous x for 2×2 windows of stride 2 (``_halving``), NaN-free results only.
 
@@ -94,7 +104,7 @@ def _max_pool_halving(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pooled = buffers.take((n, c, h, wo), x.dtype)
     np.maximum(top, bottom, out=pooled.reshape(-1)[:size])
     out = buffers.result((n, c, h // 2, wo), x.dtype)
-    np.copyto(out, pooled[:, :, 0::2])
+    _copy_even_rows(pooled, out)
     buffers.give(pooled)
     code = buffers.take((n, c, h, wo), np.dtype(np.uint8))
     code_flat = code.reshape(-1)[:size]
@@ -105,7 +115,7 @@ def _max_pool_halving(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     np.add(lower_flat, lower_flat, out=lower_flat)
     np.bitwise_or(code_flat, lower_flat, out=code_flat)
     offsets = buffers.result((n, c, h // 2, wo), np.dtype(np.uint8))
-    np.copyto(offsets, code[:, :, 0::2])
+    _copy_even_rows(code, offsets)
     for a in (rows, right, lower, code):
         buffers.give(a)
     return out, offsets
