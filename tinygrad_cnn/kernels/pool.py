@@ -5,7 +5,8 @@ channels:
 
 * ``max_pool``: a running ``np.maximum`` and, per window, the kernel offset of its first maximum
   (PyTorch's tie rule; one byte per output); ``max_pool_backward`` routes ∂L/∂Y to that one element.
-  Padding is −∞, so it never wins.
+  Padding is −∞, so it never wins. The common 2×2, stride-2 pooling of an even-sized input has its
+  own path, mostly over flat arrays, with the same results.
 * ``avg_pool`` sums the slices and divides; ``avg_pool_backward`` spreads ∂L/∂Y / divisor back over
   each window. The two are adjoint.
 
@@ -14,6 +15,7 @@ NumPy only: nothing here knows of Tensor or autograd.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -47,8 +49,84 @@ def _window_origin(out_len: int, stride: int, pad: int) -> np.ndarray:
     return np.arange(out_len) * stride - pad
 
 
+def _halving(shape: tuple[int, ...], geometry: PoolGeometry) -> bool:
+    """Whether the windows are 2×2, stride 2, unpadded and undilated, tiling an even (H, W) exactly.
+
+    CNNs pool this way far more often than any other; ``max_pool`` has a faster path for it.
+    """
+    return (geometry.kernel_size == (2, 2) and geometry.stride == (2, 2) and geometry.padding == (0, 0)
+            and geometry.dilation == (1, 1) and shape[2] % 2 == 0 and shape[3] % 2 == 0 and 0 not in shape)
+
+
+def _copy_even_rows(src: np.ndarray, dst: np.ndarray) -> None:
+    """``dst[...] = src[..., 0::2, :]`` for C-contiguous arrays, each row copied as one opaque item.
+
+    NumPy copies a row-strided view one short row at a time, each a loop of its own; as items of a
+    void dtype the size of a row, the rows become one flat, strided loop of row copies.
+    """
+    row = np.dtype((np.void, src.shape[-1] * src.itemsize))
+    np.copyto(dst.reshape(-1).view(row), src.reshape(-1, 2 * src.shape[-1]).view(row)[:, 0])
+
+
+def _max_pool_halving(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``max_pool`` of a C-contiguous x for 2×2 windows of stride 2 (``_halving``), NaN-free results only.
+
+    The general path reads the input through 2-D strided views, one pass per comparison; NumPy runs
+    those far slower than flat ones. Here, every pass but the first and the two last is over flat,
+    contiguous arrays: first each horizontal pair (a, b) of the input's rows, then, on those maxima,
+    each vertical pair, computed for every row (the odd rows' results are never read). Per window:
+    t = b > a in the top pair, u = d > c in the bottom one, s = bottom maximum > top maximum, and the
+    offset is s ? 2 + u : t, i.e. 2s | (t ^ (s & (t ^ u))): strict comparisons keep the first maximum.
+    The maxima are max(max(a, b), max(c, d)), so a NaN anywhere in a window gives a NaN there.
+    """
+    n, c, h, w = x.shape
+    wo = w // 2
+    flat = x.reshape(-1)
+    pairs = flat.reshape(-1, 2)
+    rows = buffers.take((n, c, h, wo), x.dtype)  # max(a, b) for the top rows, max(c, d) for the bottom ones
+    row_max = rows.reshape(-1)
+    np.maximum(pairs[:, 0], pairs[:, 1], out=row_max)
+    # b > a for every pair as the even entries of one flat comparison of each element with the next
+    greater = buffers.take(x.shape, np.dtype(np.uint8)).reshape(-1)
+    np.greater(flat[1:], flat[:-1], out=greater[:-1].view(bool))
+    right = buffers.take((n, c, h, wo), np.dtype(np.uint8))
+    right_flat = right.reshape(-1)
+    if sys.byteorder == "little":  # the even entries are the low bytes of uint16 pairs: a contiguous cast
+        np.copyto(right_flat, greater.view(np.uint16), casting="unsafe")
+    else:
+        np.copyto(right_flat, greater[0::2])
+    buffers.give(greater)
+    size = row_max.size - wo  # row r against row r + 1, for every row but the last
+    top, bottom = row_max[:size], row_max[wo:]
+    lower = buffers.take((n, c, h, wo), np.dtype(np.uint8))
+    lower_flat = lower.reshape(-1)[:size]
+    np.greater(bottom, top, out=lower_flat.view(bool))
+    pooled = buffers.take((n, c, h, wo), x.dtype)
+    np.maximum(top, bottom, out=pooled.reshape(-1)[:size])
+    out = buffers.result((n, c, h // 2, wo), x.dtype)
+    _copy_even_rows(pooled, out)
+    buffers.give(pooled)
+    code = buffers.take((n, c, h, wo), np.dtype(np.uint8))
+    code_flat = code.reshape(-1)[:size]
+    t, u = right_flat[:size], right_flat[wo:]
+    np.bitwise_xor(t, u, out=code_flat)
+    np.bitwise_and(code_flat, lower_flat, out=code_flat)
+    np.bitwise_xor(code_flat, t, out=code_flat)
+    np.add(lower_flat, lower_flat, out=lower_flat)
+    np.bitwise_or(code_flat, lower_flat, out=code_flat)
+    offsets = buffers.result((n, c, h // 2, wo), np.dtype(np.uint8))
+    _copy_even_rows(code, offsets)
+    for a in (rows, right, lower, code):
+        buffers.give(a)
+    return out, offsets
+
+
 def max_pool(x: np.ndarray, geometry: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
     """Window maxima and the window offset (i·kw + j) of each first maximum, NaN winning as in PyTorch."""
+    if _halving(x.shape, geometry) and x.flags.c_contiguous:
+        out, offsets = _max_pool_halving(x)
+        if not np.isnan(out.max()):  # else the general path below settles which NaN of a window wins
+            return out, offsets
     kernel, stride, padding, dilation = geometry.kernel_size, geometry.stride, geometry.padding, geometry.dilation
     n, c = x.shape[:2]
     ho, wo = geometry.out_hw(x.shape[2:])
