@@ -329,8 +329,9 @@ class ReLU(Function):
         (out,) = ctx.saved_tensors
         # the output is ≥ 0 or NaN, so "not (out ≤ 0)" is "out ≠ 0": one pass, and NaN passes
         # a boolean mask: multiplying by it costs less than by a float copy of it
-        mask = buffers.apply(np.not_equal, out._data, np.zeros((), out._data.dtype))
-        return g * Tensor._make(mask, None, False)
+        y = out._data
+        mask = np.asarray(y != 0) if y.nbytes < buffers.MIN_BYTES else buffers.apply(np.not_equal, y, np.zeros((), y.dtype))
+        return Mul.apply(g, Tensor._make(mask, None, False))
 
 
 class Tanh(Function):
