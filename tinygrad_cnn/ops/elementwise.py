@@ -330,7 +330,8 @@ class ReLU(Function):
         # the output is ≥ 0 or NaN, so "not (out ≤ 0)" is "out ≠ 0": one pass, and NaN passes
         # a boolean mask: multiplying by it costs less than by a float copy of it
         y = out._data
-        mask = np.asarray(y != 0) if y.nbytes < buffers.MIN_BYTES else buffers.apply(np.not_equal, y, np.zeros((), y.dtype))
+        small = y.nbytes < buffers.MIN_BYTES
+        mask = np.asarray(y != 0) if small else buffers.apply(np.not_equal, y, np.zeros((), y.dtype))
         return Mul.apply(g, Tensor._make(mask, None, False))
 
 
