@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..kernels import buffers
 from ..tensor import Tensor
 
@@ -306,6 +306,13 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
+        if not is_grad_enabled():  # a plain backward records nothing: the same product in one result
+            y = out._data
+            grad = np.multiply(g._data, y, out=buffers.result(y.shape, y.dtype))
+            rest = np.subtract(1.0, y, out=buffers.take(y.shape, y.dtype))  # in the recorded order: same bits
+            grad *= rest
+            buffers.give(rest)
+            return Tensor._make(grad, None, False)
         return g * out * (1.0 - out)
 
 
@@ -332,6 +339,8 @@ class ReLU(Function):
         y = out._data
         small = y.nbytes < buffers.MIN_BYTES
         mask = np.asarray(y != 0) if small else buffers.apply(np.not_equal, y, np.zeros((), y.dtype))
+        if not is_grad_enabled():  # a plain backward records nothing
+            return Tensor._make(buffers.apply(np.multiply, g._data, mask), None, False)
         return Mul.apply(g, Tensor._make(mask, None, False))
 
 
@@ -349,6 +358,12 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
+        if not is_grad_enabled():  # a plain backward records nothing: the same product in one result
+            y = out._data
+            grad = np.multiply(y, y, out=buffers.result(y.shape, y.dtype))
+            np.subtract(1.0, grad, out=grad)
+            grad *= g._data
+            return Tensor._make(grad, None, False)
         return g * (1.0 - out * out)
 
 
