@@ -272,8 +272,11 @@ def _nll(input: Tensor, target: Any, weight: Any, ignore_index: int, reduction: 
     safe = np.where(valid, t, 0)
     per_w = w[safe] * valid  # (N, d...)
     # pick log p[n, t[n, ...], ...] with one integer-array index over every dimension
-    index = list(np.indices(safe.shape, sparse=True))
-    index.insert(1, safe)
+    if safe.ndim == 1:  # (N, C): the common case
+        index = (np.arange(safe.shape[0]), safe)
+    else:
+        index = list(np.indices(safe.shape, sparse=True))
+        index.insert(1, safe)
     picked = input[tuple(index)]
     losses = -picked * Tensor._make(per_w.astype(input.dtype), None, False)
     if reduction == "mean":

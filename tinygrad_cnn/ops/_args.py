@@ -29,6 +29,9 @@ def float_tensor(x: Any, op: str, arg: str, arrays: bool = False) -> Tensor:
 def common_dtype(*tensors: Tensor | None) -> list[Tensor | None]:
     """Promote float32/float64 mixes to their NumPy result type (differentiable casts)."""
     present = [t for t in tensors if t is not None]
+    first = present[0]._data.dtype
+    if all(t._data.dtype == first for t in present):  # the common case: nothing to promote
+        return list(tensors)
     dtype = np.result_type(*[t.dtype for t in present])
     return [None if t is None else t.to(dtype) for t in tensors]
 
