@@ -14,6 +14,12 @@ pages from the OS, and faulting them in costs more than filling them. Two kinds 
 Both caches are the library's own, bounded (``LIMIT_BYTES``, ``RESULTS_LIMIT_BYTES``) and shared by
 all threads under one lock. They change nothing outside the library: the process's allocator keeps its
 defaults. ``empty_cache()`` frees what is idle.
+
+Code can run inside a locked section without calling for it: the cyclic garbage collector runs at
+allocations, with the finalizers (``__del__``, ``weakref.finalize``) of what it frees, and signal
+handlers run between any two bytecodes. If such code computes with large tensors it enters this
+module again, in the thread that holds the lock; it then gets fresh arrays and gives nothing back,
+instead of waiting for itself forever.
 """
 
 from __future__ import annotations
@@ -41,12 +47,32 @@ _cached = 0
 _results: dict[int, list[np.ndarray]] = {}  # nbytes -> the byte arrays results were views of, oldest first
 _results_bytes = 0
 _lock = threading.Lock()
+_inside = threading.local()  # .held: this thread is in a section under _lock
+
+
+def _enter() -> bool:
+    """Take the lock, or return False if this thread is inside a locked section already (re-entered
+    from a finalizer or a signal handler): the caller then does without the caches."""
+    if getattr(_inside, "held", False):
+        return False
+    _inside.held = True  # before acquiring: code run from here on finds the flag set, or set in full
+    try:
+        _lock.acquire()
+    except BaseException:
+        _inside.held = False
+        raise
+    return True
+
+
+def _leave() -> None:
+    _lock.release()
+    _inside.held = False
 
 
 def _after_fork() -> None:
     """A forked child starts with empty caches and a fresh lock (another thread may have held it)."""
-    global _free, _cached, _results, _results_bytes, _lock
-    _free, _cached, _results, _results_bytes, _lock = {}, 0, {}, 0, threading.Lock()
+    global _free, _cached, _results, _results_bytes, _lock, _inside
+    _free, _cached, _results, _results_bytes, _lock, _inside = {}, 0, {}, 0, threading.Lock(), threading.local()
 
 
 if hasattr(os, "register_at_fork"):
@@ -61,12 +87,15 @@ def take(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         size *= int(s)
     if size * dtype.itemsize >= MIN_BYTES:
         global _cached
-        with _lock:
-            idle = _free.get((size, dtype))
-            if idle:
-                buf = idle.pop()
-                _cached -= buf.nbytes
-                return buf.reshape(shape)
+        if _enter():
+            try:
+                idle = _free.get((size, dtype))
+                if idle:
+                    buf = idle.pop()
+                    _cached -= buf.nbytes
+                    return buf.reshape(shape)
+            finally:
+                _leave()
     return np.empty(shape, dtype)
 
 
@@ -76,10 +105,14 @@ def give(array: np.ndarray) -> None:
     if not isinstance(base, np.ndarray) or not base.flags.c_contiguous or base.nbytes < MIN_BYTES:
         return
     global _cached
-    with _lock:
+    if not _enter():
+        return
+    try:
         if _cached + base.nbytes <= LIMIT_BYTES:
             _free.setdefault((base.size, base.dtype), []).append(base.reshape(-1))
             _cached += base.nbytes
+    finally:
+        _leave()
 
 
 def _references(owners: list[np.ndarray], i: int) -> int:
@@ -105,7 +138,9 @@ def result(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     if nbytes < MIN_BYTES:
         return np.empty(shape, dtype)
     global _results_bytes
-    with _lock:
+    if not _enter():
+        return np.empty(shape, dtype)
+    try:
         owners = _results.setdefault(nbytes, [])
         for i in range(len(owners) - 1, -1, -1):  # the most recently used first: its memory may still be in cache
             if _references(owners, i) == _IDLE:
@@ -119,6 +154,8 @@ def result(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         owners.append(owner)
         _results_bytes += nbytes
         return owner.view(dtype).reshape(shape)
+    finally:
+        _leave()
 
 
 def apply(ufunc: np.ufunc, *operands: np.ndarray) -> np.ndarray:
@@ -174,19 +211,27 @@ def _make_room(nbytes: int) -> None:
 def empty_cache() -> None:
     """Free every idle buffer (as ``torch.cuda.empty_cache`` does for its cache)."""
     global _cached, _results_bytes
-    with _lock:
+    if not _enter():
+        return
+    try:
         _free.clear()
         _cached = 0
-        for size, owners in _results.items():
+        for size, owners in list(_results.items()):
             for i in range(len(owners) - 1, -1, -1):
                 if _references(owners, i) == _IDLE:
                     del owners[i]
                     _results_bytes -= size
+    finally:
+        _leave()
 
 
 def cached_bytes() -> int:
     """Bytes held by idle buffers now: given-back work buffers and results nothing refers to any more."""
-    with _lock:
-        idle = sum(size for size, owners in _results.items()
+    if not _enter():
+        return _cached  # re-entered: the results are mid-change, leave them out
+    try:
+        idle = sum(size for size, owners in list(_results.items())
                    for i in range(len(owners)) if _references(owners, i) == _IDLE)
         return _cached + idle
+    finally:
+        _leave()

@@ -324,7 +324,8 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, a):
         x = a._data
-        if x.dtype.kind in "fiu" and x.flags.c_contiguous:  # else NumPy's output keeps the input's layout
+        # else NumPy's output keeps the input's layout (or, for a non-native byte order, is native)
+        if x.dtype.kind in "fiu" and x.dtype.isnative and x.flags.c_contiguous:
             out = np.maximum(x, 0, out=buffers.result(x.shape, x.dtype))
         else:
             out = np.maximum(x, 0)
