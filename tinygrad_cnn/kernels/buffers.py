@@ -42,6 +42,9 @@ MIN_BYTES = 256 << 10
 #: most bytes of results (busy or idle) the library keeps track of for recycling
 RESULTS_LIMIT_BYTES = 64 << 20
 
+#: NumPy before 2.0 (NEP 50) gives ``float32 array * float64 0-d array`` the array's dtype, by value
+_VALUE_BASED_CASTING = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+
 _free: dict[tuple[int, np.dtype], list[np.ndarray]] = {}
 _cached = 0
 _results: dict[int, list[np.ndarray]] = {}  # nbytes -> the byte arrays results were views of, oldest first
@@ -177,6 +180,8 @@ def apply(ufunc: np.ufunc, *operands: np.ndarray) -> np.ndarray:
     for a in operands:
         if not a.flags.c_contiguous:
             return ufunc(*operands)
+    if _VALUE_BASED_CASTING and any(a.ndim == 0 for a in operands):
+        return ufunc(*operands)  # NumPy 1.x casts by the 0-d operand's value, which its dtype does not tell
     try:
         dtype = ufunc.resolve_dtypes(tuple(a.dtype for a in operands) + (None,))[-1]
     except (TypeError, ValueError):  # let the call itself raise NumPy's own error

@@ -326,7 +326,8 @@ class ReLU(Function):
         x = a._data
         # else NumPy's output keeps the input's layout (or, for a non-native byte order, is native)
         if x.dtype.kind in "fiu" and x.dtype.isnative and x.flags.c_contiguous:
-            out = np.maximum(x, 0, out=buffers.result(x.shape, x.dtype))
+            # a zero of x's own type: NumPy 1.x would promote a 0-d x by the Python 0's type
+            out = np.maximum(x, x.dtype.type(0), out=buffers.result(x.shape, x.dtype))
         else:
             out = np.maximum(x, 0)
         ctx.save_for_backward(out)
