@@ -15,7 +15,7 @@ SHAPES = [(), (7,), (3, 5), (64, 8, 24, 24)]  # the last one large enough for a 
 
 
 def _input(shape, dtype):
-    a = np.random.default_rng(sum(shape) + 1).standard_normal(shape).astype(dtype) * 3
+    a = np.asarray(np.random.default_rng(sum(shape) + 1).standard_normal(shape) * 3).astype(dtype)  # 0-d too, NumPy 1.x
     if a.size >= 4:
         a.flat[:4] = [np.nan, np.inf, -np.inf, 0.0]
     return a
