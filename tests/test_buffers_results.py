@@ -192,3 +192,12 @@ def test_large_outputs_keep_the_layout_pytorch_gives_them(op, transposed):
     got, want = run(ours, tc), run(theirs, torch)
     assert got.is_contiguous() == want.is_contiguous()
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+def test_recycling_is_on_here_and_off_where_reference_counts_cannot_tell(monkeypatch):
+    assert buffers.RECYCLING  # CPython with a GIL: views count as references
+    monkeypatch.setattr(buffers, "RECYCLING", False)
+    a = buffers.result(BIG, np.float32)
+    assert a.base is None and a.shape == BIG  # a plain fresh array, never recycled
+    del a
+    assert not np.shares_memory(buffers.result(BIG, np.float32), buffers.result(BIG, np.float32))

@@ -126,6 +126,22 @@ def _references(owners: list[np.ndarray], i: int) -> int:
 _IDLE = _references([np.empty(0, np.uint8)], 0)
 
 
+def _counts_tell_idle() -> bool:
+    """Whether reference counts tell a busy byte array from an idle one in this interpreter: with a GIL,
+    and a view (and a view of it) counted as references. Elsewhere results are plain fresh arrays."""
+    if hasattr(sys, "_is_gil_enabled") and not sys._is_gil_enabled():  # free-threaded: counts can lag
+        return False
+    owners = [np.empty(64, np.uint8)]
+    view = owners[0][8:].view(np.float32).reshape(2, 7)[1:]
+    busy = _references(owners, 0)
+    del view
+    return busy > _IDLE and _references(owners, 0) == _IDLE
+
+
+#: False where reference counts can't be trusted to tell idle results (then none are recycled)
+RECYCLING = _counts_tell_idle()
+
+
 def result(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """An uninitialised C-contiguous array for a result that leaves the kernel (an op's output, a gradient).
 
@@ -138,7 +154,7 @@ def result(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     nbytes = dtype.itemsize
     for s in shape:
         nbytes *= int(s)
-    if nbytes < MIN_BYTES:
+    if nbytes < MIN_BYTES or not RECYCLING:
         return np.empty(shape, dtype)
     global _results_bytes
     if not _enter():
