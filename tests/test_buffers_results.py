@@ -201,3 +201,21 @@ def test_recycling_is_on_here_and_off_where_reference_counts_cannot_tell(monkeyp
     assert a.base is None and a.shape == BIG  # a plain fresh array, never recycled
     del a
     assert not np.shares_memory(buffers.result(BIG, np.float32), buffers.result(BIG, np.float32))
+
+
+def test_a_work_buffer_serves_the_next_request_it_holds_up_to_twice_over():
+    """take() reuses the buffer given back last whenever it holds the request (and is at most twice its
+    size), whatever its dtype: an op's blocks of unequal sizes then share one hot buffer."""
+    big = buffers.take((1024, 512), np.float32)  # 2 MiB
+    buffers.give(big)
+    smaller = buffers.take((300, 1000), np.float64)  # 2.4 MB > 2 MiB: does not fit
+    assert not np.shares_memory(smaller, big)
+    half = buffers.take((700, 512), np.float32)  # fits, and 2 MiB is at most twice its 1.4 MB
+    assert np.shares_memory(half, big) and half.shape == (700, 512) and half.dtype == np.float32
+    assert half.flags.c_contiguous and half.flags.writeable
+    buffers.give(half)  # the whole buffer comes back, not just the front
+    assert buffers.cached_bytes() == big.nbytes
+    tiny = buffers.take((64, 1024), np.float32)  # 256 kB: 2 MiB is more than twice that, so a fresh one
+    assert not np.shares_memory(tiny, big)
+    again = buffers.take((1024, 512), np.float32)
+    assert np.shares_memory(again, big) and again.shape == (1024, 512)

@@ -45,7 +45,7 @@ RESULTS_LIMIT_BYTES = 64 << 20
 #: NumPy before 2.0 (NEP 50) gives ``float32 array * float64 0-d array`` the array's dtype, by value
 _VALUE_BASED_CASTING = np.lib.NumpyVersion(np.__version__) < "2.0.0"
 
-_free: dict[tuple[int, np.dtype], list[np.ndarray]] = {}
+_free: list[np.ndarray] = []  # given-back work buffers as byte arrays, the most recently given last
 _cached = 0
 _results: dict[int, list[np.ndarray]] = {}  # nbytes -> the byte arrays results were views of, oldest first
 _results_bytes = 0
@@ -75,7 +75,7 @@ def _leave() -> None:
 def _after_fork() -> None:
     """A forked child starts with empty caches and a fresh lock (another thread may have held it)."""
     global _free, _cached, _results, _results_bytes, _lock, _inside
-    _free, _cached, _results, _results_bytes, _lock, _inside = {}, 0, {}, 0, threading.Lock(), threading.local()
+    _free, _cached, _results, _results_bytes, _lock, _inside = [], 0, {}, 0, threading.Lock(), threading.local()
 
 
 if hasattr(os, "register_at_fork"):
@@ -83,20 +83,26 @@ if hasattr(os, "register_at_fork"):
 
 
 def take(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """An uninitialised C-contiguous array of this shape and dtype, reused if one of its size is idle."""
+    """An uninitialised C-contiguous array of this shape and dtype: the front of the buffer given back
+    last that holds it (and is at most twice its size), else a fresh one.
+
+    The buffer given back last is the one most likely still in cache, whatever it held: the blocks
+    of one op (of unequal sizes) and the ops of one step then share their scratch memory, as a
+    general allocator's free list would let them.
+    """
     dtype = np.dtype(dtype)
-    size = 1
+    nbytes = dtype.itemsize
     for s in shape:
-        size *= int(s)
-    if size * dtype.itemsize >= MIN_BYTES:
+        nbytes *= int(s)
+    if nbytes >= MIN_BYTES:
         global _cached
         if _enter():
             try:
-                idle = _free.get((size, dtype))
-                if idle:
-                    buf = idle.pop()
-                    _cached -= buf.nbytes
-                    return buf.reshape(shape)
+                for i in range(len(_free) - 1, -1, -1):
+                    if nbytes <= _free[i].nbytes <= 2 * nbytes:
+                        buf = _free.pop(i)
+                        _cached -= buf.nbytes
+                        return buf[:nbytes].view(dtype).reshape(shape)
             finally:
                 _leave()
     return np.empty(shape, dtype)
@@ -112,7 +118,7 @@ def give(array: np.ndarray) -> None:
         return
     try:
         if _cached + base.nbytes <= LIMIT_BYTES:
-            _free.setdefault((base.size, base.dtype), []).append(base.reshape(-1))
+            _free.append(base.reshape(-1).view(np.uint8))
             _cached += base.nbytes
     finally:
         _leave()

@@ -180,15 +180,17 @@ def conv_transpose(grad_output: np.ndarray, weight: np.ndarray, out_hw: tuple[in
         g = grad_output[blk]
         m = g.shape[0]
         g = batch_last_rows(g, groups) if batch_last else channel_major_rows(g, groups)
-        dcols = buffers.matmul(wt[0], g[0]) if groups == 1 else np.matmul(wt, g)
+        dcols = np.matmul(wt, g, out=buffers.take((groups, k, g.shape[2]), out.dtype))  # scratch: given back below
         buffers.give(g)
         if batch_last:
             dxp = col2im_batch_last(dcols.reshape(-1, m), c, (hp, wp), (kh, kw), (ho, wo), stride, dilation)
             out[blk] = dxp[:, rows, cols].transpose(3, 0, 1, 2)
+            buffers.give(dcols)
         else:
             dxp = col2im(dcols.reshape(c, kh, kw, m, ho, wo), (hp, wp), (kh, kw), stride, dilation)
             out[blk] = dxp[:, :, rows, cols].transpose(1, 0, 2, 3)
             buffers.give(dxp)
+            buffers.give(dcols)
 
     sample_bytes = k * groups * ho * wo * grad_output.itemsize
     ex.run_blocks(block, ex.blocks(n, sample_bytes), n * sample_bytes)
