@@ -110,6 +110,23 @@ def _accumulate_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
         t.grad._bump_version()
 
 
+def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
+    """``zero_grad`` of a Module or an Optimizer (PyTorch's rule for both): drop each ``.grad``, or zero it in
+    place, detached from any graph it was built in."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            if p.grad.grad_fn is not None:
+                p.grad.detach_()
+            else:
+                p.grad.requires_grad_(False)
+            p.grad._data[...] = 0
+            p.grad._bump_version()
+
+
 def _sum(total: Tensor | None, g: Tensor) -> Tensor:
     return g if total is None else total + g
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import no_grad
+from ..autograd.engine import zero_grads
 from ..device import device as _device
 from ..device import not_available, parse_to
 from ..tensor import Tensor, _to_array
@@ -302,18 +303,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (PyTorch ≥ 2's default), or zero it in place, cut from any graph."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                p.grad._data[...] = 0
-                p.grad._bump_version()
+        zero_grads(self.parameters(), set_to_none)
 
     # ------------------------------------------------------------------ lookup by dotted name
     def get_submodule(self, target: str) -> Module:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import enable_grad
+from ..autograd.engine import zero_grads
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -126,19 +127,7 @@ class Optimizer:
     # ------------------------------------------------------------------ gradients
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset gradients: to None (PyTorch's default), or to zeros in place (cut from any graph)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad = p.grad.detach()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad._data[...] = 0
-                    p.grad._bump_version()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def _params_with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, np.ndarray]]:
         """(parameter, its gradient's array in the parameter's dtype) for each parameter of ``group`` that has
