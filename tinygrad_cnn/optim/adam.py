@@ -53,16 +53,10 @@ class Adam(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
-        wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+        wd, amsgrad = group["weight_decay"], group["amsgrad"]
         decoupled = group.get("decoupled_weight_decay", False)
-        for p, g in self._params_with_grad(group):
-            state = self.state[p]
-            if maximize:
-                g = -g
-            if not state:
-                _zero_state(state, p, "exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if amsgrad else ()))
-            state["step"]._data += 1
-            t = float(state["step"]._data)
+        moments = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+        for p, g, state, t in self._steps(group, lambda state, p: _zero_state(state, p, *moments)):
             if wd != 0:
                 if decoupled:
                     p._data *= 1 - lr * wd  # the version is bumped once, with the update below

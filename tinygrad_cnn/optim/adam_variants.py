@@ -23,6 +23,14 @@ def _check_adam_like(lr: float, betas: tuple[float, float], eps: float, weight_d
     check_range("weight_decay value", weight_decay)
 
 
+def _start_nadam(state: dict[str, Any], p: Any) -> None:
+    """NAdam's first state, in PyTorch's key order: step, mu_product, then the moments."""
+    state["step"] = _step_tensor()
+    state["mu_product"] = _state_tensor(np.array(1.0, dtype=np.float32))
+    state["exp_avg"] = _state_tensor(np.zeros_like(p._data))
+    state["exp_avg_sq"] = _state_tensor(np.zeros_like(p._data))
+
+
 class Adamax(Optimizer):
     """Adam with the infinity norm (Kingma & Ba, 2015, §7.1):
     m ← β₁ m + (1 − β₁) g;  u ← max(β₂ u, |g| + ε);  p ← p − lr / (1 − β₁ᵗ) · m / u."""
@@ -48,14 +56,7 @@ class Adamax(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        for p, g in self._params_with_grad(group):
-            state = self.state[p]
-            if group["maximize"]:
-                g = -g
-            if not state:
-                _zero_state(state, p, "exp_avg", "exp_inf")
-            state["step"]._data += 1
-            t = float(state["step"]._data)
+        for p, g, state, t in self._steps(group, lambda state, p: _zero_state(state, p, "exp_avg", "exp_inf")):
             if wd != 0:
                 g = g + wd * p._data
             m, u = state["exp_avg"]._data, state["exp_inf"]._data
@@ -96,17 +97,7 @@ class NAdam(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         psi = group["momentum_decay"]
-        for p, g in self._params_with_grad(group):
-            state = self.state[p]
-            if group["maximize"]:
-                g = -g
-            if not state:
-                state["step"] = _step_tensor()  # PyTorch's key order: step, mu_product, then the moments
-                state["mu_product"] = _state_tensor(np.array(1.0, dtype=np.float32))
-                state["exp_avg"] = _state_tensor(np.zeros_like(p._data))
-                state["exp_avg_sq"] = _state_tensor(np.zeros_like(p._data))
-            state["step"]._data += 1
-            t = float(state["step"]._data)
+        for p, g, state, t in self._steps(group, _start_nadam):
             bias2 = 1 - b2**t
             if wd != 0:
                 if group["decoupled_weight_decay"]:
@@ -153,14 +144,7 @@ class RAdam(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        for p, g in self._params_with_grad(group):
-            state = self.state[p]
-            if group["maximize"]:
-                g = -g
-            if not state:
-                _zero_state(state, p, "exp_avg", "exp_avg_sq")
-            state["step"]._data += 1
-            t = float(state["step"]._data)
+        for p, g, state, t in self._steps(group, lambda state, p: _zero_state(state, p, "exp_avg", "exp_avg_sq")):
             if wd != 0:
                 if group["decoupled_weight_decay"]:
                     p._data *= 1 - lr * wd

@@ -45,15 +45,9 @@ class RMSprop(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
-        mu, centered, maximize = group["momentum"], group["centered"], group["maximize"]
-        for p, g in self._params_with_grad(group):
-            state = self.state[p]
-            if maximize:
-                g = -g
-            if not state:
-                extra = (("momentum_buffer",) if mu > 0 else ()) + (("grad_avg",) if centered else ())
-                _zero_state(state, p, "square_avg", *extra)
-            state["step"]._data += 1
+        mu, centered = group["momentum"], group["centered"]
+        buffers = ("square_avg",) + (("momentum_buffer",) if mu > 0 else ()) + (("grad_avg",) if centered else ())
+        for p, g, state, _ in self._steps(group, lambda state, p: _zero_state(state, p, *buffers)):
             if wd != 0:
                 g = g + wd * p._data
             v = state["square_avg"]._data
@@ -118,16 +112,9 @@ class Adagrad(Optimizer):
             state["sum"] = _state_tensor(np.full_like(p._data, initial))
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, lr_decay, eps, wd, maximize = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"], \
-            group["maximize"]
-        for p, g in self._params_with_grad(group):
-            state = self.state[p]
-            if maximize:
-                g = -g
-            if not state:
-                self._init_state(p, group["initial_accumulator_value"])
-            state["step"]._data += 1
-            t = float(state["step"]._data)
+        lr, lr_decay, eps, wd = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
+        initial = group["initial_accumulator_value"]
+        for p, g, state, t in self._steps(group, lambda state, p: self._init_state(p, initial)):
             if wd != 0:
                 g = g + wd * p._data
             clr = lr / (1 + (t - 1) * lr_decay)
@@ -162,14 +149,8 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, rho, eps, wd, maximize = group["lr"], group["rho"], group["eps"], group["weight_decay"], group["maximize"]
-        for p, g in self._params_with_grad(group):
-            state = self.state[p]
-            if maximize:
-                g = -g
-            if not state:
-                _zero_state(state, p, "square_avg", "acc_delta")
-            state["step"]._data += 1
+        lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+        for p, g, state, _ in self._steps(group, lambda state, p: _zero_state(state, p, "square_avg", "acc_delta")):
             if wd != 0:
                 g = g + wd * p._data
             v, u = state["square_avg"]._data, state["acc_delta"]._data

@@ -142,6 +142,23 @@ class Optimizer:
                 )
             yield p, g.astype(p._data.dtype, copy=False)
 
+    def _steps(self, group: dict[str, Any], start: Callable[[dict[str, Any], Tensor], None],
+               ) -> Iterator[tuple[Tensor, np.ndarray, dict[str, Any], float]]:
+        """One more step for each parameter of ``group`` with a gradient: (p, g, its state, the step count t).
+
+        ``g`` is negated under ``maximize``; an empty state is first filled by ``start(state, p)``, which
+        puts ``step`` first (``_zero_state``), as PyTorch's key order has it.
+        """
+        maximize = group.get("maximize", False)
+        for p, g in self._params_with_grad(group):
+            state = self.state[p]
+            if maximize:
+                g = -g
+            if not state:
+                start(state, p)
+            state["step"]._data += 1
+            yield p, g, state, float(state["step"]._data)
+
     @staticmethod
     def _subtract(p: Tensor, update: np.ndarray) -> None:
         """p ← p − update in the parameter's own array, and record the in-place change."""
