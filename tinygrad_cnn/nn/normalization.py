@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import functional as F  # noqa: N812
 from ..tensor import Tensor, get_default_dtype
+from . import init
 from .module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
@@ -25,6 +26,14 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 def _dtype(dtype: Any) -> np.dtype:
     return np.dtype(dtype) if dtype is not None else get_default_dtype()
 
+
+
+def _reset_affine(module: Module) -> None:
+    """γ = 1 and β = 0, in place, where the layer has them (as PyTorch's ``reset_parameters``)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
 
 
 def _affine_parameters(module: Module, affine: bool, bias: bool, shape: tuple[int, ...], dtype: np.dtype) -> None:
@@ -82,12 +91,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """γ = 1, β = 0, and the running statistics reset."""
         self.reset_running_stats()
-        if self.weight is not None:
-            self.weight._data[...] = 1
-            self.weight._bump_version()
-        if self.bias is not None:
-            self.bias._data[...] = 0
-            self.bias._bump_version()
+        _reset_affine(self)
 
     def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
         raise NotImplementedError
@@ -169,12 +173,7 @@ class LayerNorm(Module):
 
     def reset_parameters(self) -> None:
         """γ = 1, β = 0."""
-        if self.weight is not None:
-            self.weight._data[...] = 1
-            self.weight._bump_version()
-        if self.bias is not None:
-            self.bias._data[...] = 0
-            self.bias._bump_version()
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
