@@ -46,6 +46,13 @@ def windows(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pair, dilation: 
     )
 
 
+def _copied(view: np.ndarray, shape: tuple[int, ...], out: np.ndarray | None) -> np.ndarray:
+    """The windows ``view`` copied into ``out`` (or a fresh array), as a matrix of ``shape``."""
+    target = np.empty(view.shape, view.dtype) if out is None else out.reshape(view.shape)
+    np.copyto(target, view)
+    return target.reshape(shape)
+
+
 def im2col(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pair, dilation: Pair,
            out: np.ndarray | None = None) -> np.ndarray:
     """The windows copied into columns, one (C·kh·kw, Ho·Wo) matrix per sample: (N, C·kh·kw, Ho·Wo).
@@ -55,11 +62,7 @@ def im2col(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pair, dilation: P
     n, c = xp.shape[:2]
     view = windows(xp, kernel, out_hw, stride, dilation)
     shape = (n, c * kernel[0] * kernel[1], out_hw[0] * out_hw[1])
-    if out is None:
-        return np.ascontiguousarray(view).reshape(shape)
-    target = out.reshape(view.shape)
-    np.copyto(target, view)
-    return target.reshape(shape)
+    return _copied(view, shape, out)
 
 
 def im2col_channel_major(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pair, dilation: Pair,
@@ -68,11 +71,7 @@ def im2col_channel_major(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pai
     n, c = xp.shape[:2]
     view = windows(xp, kernel, out_hw, stride, dilation).transpose(1, 2, 3, 0, 4, 5)
     shape = (c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
-    if out is None:
-        return np.ascontiguousarray(view).reshape(shape)
-    target = out.reshape(view.shape)
-    np.copyto(target, view)
-    return target.reshape(shape)
+    return _copied(view, shape, out)
 
 
 def im2col_batch_last(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pair, dilation: Pair,
@@ -89,11 +88,9 @@ def im2col_batch_last(xp: np.ndarray, kernel: Pair, out_hw: Pair, stride: Pair, 
         (sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1], sn),
         writeable=False,
     )
-    shape = (c * kernel[0] * kernel[1], out_hw[0] * out_hw[1] * n)
-    target = np.empty(view.shape, xp.dtype) if out is None else out.reshape(view.shape)
-    np.copyto(target, view)
+    cols = _copied(view, (c * kernel[0] * kernel[1], out_hw[0] * out_hw[1] * n), out)
     buffers.give(xb)
-    return target.reshape(shape)
+    return cols
 
 
 def channel_major_rows(a: np.ndarray, groups: int) -> np.ndarray:
