@@ -363,15 +363,8 @@ def backward(
         if grad_tensors is not None:
             raise RuntimeError("backward: pass grad_tensors or grad_variables (its old name), not both")
         grad_tensors = grad_variables
-    outputs = _as_list(tensors)
-    for i, out in enumerate(outputs):
-        if not isinstance(out, Tensor):
-            raise TypeError(f"backward: expected Tensors, got {type(out).__name__} for output {i}")
-        if not out.requires_grad:
-            raise RuntimeError(
-                f"backward: element {i} of tensors does not require grad and does not have a grad_fn "
-                f"(shape {out.shape}); make at least one input a tensor with requires_grad=True, outside no_grad()"
-            )
+    outputs = _check_outputs(_as_list(tensors), "backward",
+                             "; make at least one input a tensor with requires_grad=True, outside no_grad()")
     seeds = _seed_grads(outputs, _as_list(grad_tensors), "backward")
     if retain_graph is None:
         retain_graph = create_graph
@@ -384,6 +377,19 @@ def backward(
     for t, g in zip(targets, _run(outputs, seeds, retain_graph, create_graph, targets) or ()):
         if g is not None:
             _accumulate_grad(t, g if create_graph else g.detach(), create_graph)
+
+
+def _check_outputs(outputs: list[Any], caller: str, hint: str = "") -> list[Tensor]:
+    """The outputs to differentiate: Tensors that require grad, or the error that names the first one that isn't."""
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{caller}: expected Tensors, got {type(out).__name__} for output {i}")
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"{caller}: element {i} of tensors does not require grad and does not have a grad_fn "
+                f"(shape {out.shape}){hint}"
+            )
+    return outputs
 
 
 def _check_inputs(inputs: list[Any], caller: str) -> list[Tensor]:
@@ -433,13 +439,7 @@ def grad(
     allow_unused = materialize_grads if allow_unused is None else allow_unused
     outs = _as_list(outputs)
     ins = _check_inputs(_as_list(inputs), "grad")
-    for i, out in enumerate(outs):
-        if not isinstance(out, Tensor):
-            raise TypeError(f"grad: expected Tensors, got {type(out).__name__} for output {i}")
-        if not out.requires_grad:
-            raise RuntimeError(
-                f"grad: element {i} of tensors does not require grad and does not have a grad_fn (shape {out.shape})"
-            )
+    _check_outputs(outs, "grad")
     seeds = _seed_grads(outs, _as_list(grad_outputs), "grad")
     if retain_graph is None:
         retain_graph = create_graph
