@@ -13,6 +13,29 @@ from .base import LRScheduler, _check_optimizer, _per_group
 __all__ = ["OneCycleLR", "CyclicLR"]
 
 
+def _uses_beta1(optimizer: Optimizer) -> bool:
+    """Whether ``cycle_momentum`` cycles β₁ (Adam-like optimizers) or ``momentum``; neither is an error."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+    return "betas" in optimizer.defaults
+
+
+def _set_momentum(group: dict[str, Any], momentum: float, use_beta1: bool) -> None:
+    """Write a group's momentum: β₁ of its ``betas``, or its ``momentum``."""
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
+
+
+def _start_momentum(optimizer: Optimizer, highs: list[float], lows: list[float], use_beta1: bool) -> None:
+    """A cycle starts at each group's highest momentum; the groups keep both bounds, as PyTorch's do."""
+    for high, low, group in zip(highs, lows, optimizer.param_groups):
+        _set_momentum(group, high, use_beta1)
+        group["max_momentum"] = high
+        group["base_momentum"] = low
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy (Smith & Topin, 2017): the learning rate rises from max_lr/div_factor to
     ``max_lr`` over ``pct_start`` of the steps, then anneals to initial_lr/final_div_factor; momentum
@@ -74,19 +97,11 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _uses_beta1(optimizer)
             highs = _per_group("max_momentum", optimizer, max_momentum)
             lows = _per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for high, low, group in zip(highs, lows, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (high, *group["betas"][1:])
-                    else:
-                        group["momentum"] = high
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+                _start_momentum(optimizer, highs, lows, self.use_beta1)
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
@@ -108,10 +123,7 @@ class OneCycleLR(LRScheduler):
                     lrs.append(self._anneal(group[lr_from], group[lr_to], pct))
                     if self.cycle_momentum:
                         momentum = self._anneal(group[m_from], group[m_to], pct)
-                        if self.use_beta1:
-                            group["betas"] = (momentum, *group["betas"][1:])
-                        else:
-                            group["momentum"] = momentum
+                        _set_momentum(group, momentum, self.use_beta1)
                     break
                 start = end
         return lrs
@@ -157,19 +169,11 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _uses_beta1(optimizer)
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for high, low, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (high, *group["betas"][1:])
-                    else:
-                        group["momentum"] = high
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+                _start_momentum(optimizer, self.max_momentums, self.base_momentums, self.use_beta1)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -197,10 +201,7 @@ class CyclicLR(LRScheduler):
         if self.cycle_momentum:
             for low, high, group in zip(self.base_momentums, self.max_momentums, self.optimizer.param_groups):
                 momentum = high - (high - low) * factor * self.scale_fn(at)
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                _set_momentum(group, momentum, self.use_beta1)
         return lrs
 
     def state_dict(self) -> dict[str, Any]:
