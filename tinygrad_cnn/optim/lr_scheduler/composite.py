@@ -12,6 +12,19 @@ from .plateau import ReduceLROnPlateau
 __all__ = ["SequentialLR", "ChainedScheduler"]
 
 
+def _check_schedulers(owner: str, schedulers: Any, optimizer: Any) -> None:
+    """PyTorch's checks of the schedulers a SequentialLR or ChainedScheduler combines, with its messages."""
+    for i, sched in enumerate(schedulers):
+        if not hasattr(sched, "optimizer"):
+            raise TypeError(f"{owner} at index {i} should have `optimizer` as its attribute.")
+        if isinstance(sched, ReduceLROnPlateau):
+            raise ValueError(f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires a "
+                             f"metric in `step`, but got one at index {i} in the given schedulers sequence.")
+        if sched.optimizer is not optimizer:
+            raise ValueError(f"{owner} expects all schedulers to belong to the same optimizer, but got "
+                             f"scheduler {type(sched).__name__} at index {i} with another optimizer.")
+
+
 class SequentialLR(LRScheduler):
     """Run ``schedulers`` one after another, switching at each of ``milestones`` (e.g. a LinearLR
     warm-up, then a CosineAnnealingLR)."""
@@ -20,15 +33,7 @@ class SequentialLR(LRScheduler):
                  last_epoch: int = -1) -> None:
         if len(schedulers) < 1:
             raise ValueError("SequentialLR expects at least one scheduler, but got no scheduler.")
-        for i, sched in enumerate(schedulers):
-            if not hasattr(sched, "optimizer"):
-                raise TypeError(f"SequentialLR at index {i} should have `optimizer` as its attribute.")
-            if isinstance(sched, ReduceLROnPlateau):
-                raise ValueError("SequentialLR does not support `ReduceLROnPlateau` scheduler as it requires a "
-                                 f"metric in `step`, but got one at index {i} in the given schedulers sequence.")
-            if sched.optimizer is not optimizer:
-                raise ValueError("SequentialLR expects all schedulers to belong to the same optimizer, but got "
-                                 f"scheduler {type(sched).__name__} at index {i} with another optimizer.")
+        _check_schedulers("SequentialLR", schedulers, optimizer)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
                 "Sequential Schedulers expects number of schedulers provided to be one more than the number of "
@@ -81,15 +86,7 @@ class ChainedScheduler(LRScheduler):
         if len(schedulers) < 1:
             raise ValueError("ChainedScheduler expects at least one scheduler to be chained, but got no scheduler.")
         optimizer = optimizer or schedulers[0].optimizer
-        for i, sched in enumerate(schedulers):
-            if not hasattr(sched, "optimizer"):
-                raise TypeError(f"ChainedScheduler at index {i} should have `optimizer` as its attribute.")
-            if isinstance(sched, ReduceLROnPlateau):
-                raise ValueError("ChainedScheduler does not support `ReduceLROnPlateau` scheduler as it requires a "
-                                 f"metric in `step`, but got one at index {i} in the given schedulers sequence.")
-            if sched.optimizer is not optimizer:
-                raise ValueError("ChainedScheduler expects all schedulers to belong to the same optimizer, but got "
-                                 f"scheduler {type(sched).__name__} at index {i} with another optimizer.")
+        _check_schedulers("ChainedScheduler", schedulers, optimizer)
         self._schedulers = list(schedulers)
         self.optimizer = optimizer
         self._last_lr = [g["lr"] for g in optimizer.param_groups]
