@@ -166,7 +166,9 @@ def result(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     if not _enter():
         return np.empty(shape, dtype)
     try:
-        owners = _results.setdefault(nbytes, [])
+        owners = _results.get(nbytes)
+        if owners is None:
+            owners = _results[nbytes] = []
         for i in range(len(owners) - 1, -1, -1):  # the most recently used first: its memory may still be in cache
             if _references(owners, i) == _IDLE:
                 owner = owners.pop(i)
