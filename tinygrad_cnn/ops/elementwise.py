@@ -339,8 +339,7 @@ class ReLU(Function):
         # the output is ≥ 0 or NaN, so "not (out ≤ 0)" is "out ≠ 0": one pass, and NaN passes
         # a boolean mask: multiplying by it costs less than by a float copy of it
         y = out._data
-        small = y.nbytes < buffers.MIN_BYTES
-        mask = np.asarray(y != 0) if small else buffers.apply(np.not_equal, y, np.zeros((), y.dtype))
+        mask = np.asarray(buffers.apply(np.not_equal, y, np.zeros((), y.dtype)))
         if not is_grad_enabled():  # a plain backward records nothing
             return Tensor._make(buffers.apply(np.multiply, g._data, mask), None, False)
         return Mul.apply(g, Tensor._make(mask, None, False))
